@@ -1,0 +1,45 @@
+/**
+ * Configuration from environment variables, validated once at start: a bad
+ * value stops the process with a message naming the variable.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const Env = z.object({
+  /** HTTP + signaling port (0 = any free port, for tests). */
+  PORT: port.default(3000),
+  /** Address the HTTP server binds; loopback unless deployed behind a proxy. */
+  HOST: z.string().default('127.0.0.1'),
+  /** Existing Redis (redis://…); unset = start a local redis-server child with AOF on. */
+  REDIS_URL: z.string().url().optional(),
+  /** Where the embedded Redis, uploads and recordings live. */
+  DATA_DIR: z.string().default(path.resolve(process.cwd(), 'data')),
+  /** mediasoup workers; default one per core. */
+  MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(64).default(os.cpus().length),
+  /** IP the WebRtcServers listen on. */
+  RTC_LISTEN_IP: z.string().default('127.0.0.1'),
+  /** Public IP or host name announced in ICE candidates (behind NAT). */
+  RTC_ANNOUNCED_ADDRESS: z.string().optional(),
+  /** First UDP/TCP port of the WebRtcServers: worker i listens on RTC_PORT + i (0 = random ports, for tests). */
+  RTC_PORT: port.default(40000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof Env>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses and validates the environment; throws ConfigError listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const res = Env.safeParse(env);
+  if (!res.success) {
+    const lines = res.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return res.data;
+}

@@ -1,0 +1,59 @@
+/**
+ * The express app: health, the introspection the supervisor console and the
+ * tests read, and the two built web apps.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { CallService } from '../calls/call-service';
+import type { MediaCensus } from '../media/census';
+import type { WorkerPool } from '../media/worker-pool';
+
+export interface AppDeps {
+  redis: Redis;
+  pool: WorkerPool;
+  census: MediaCensus;
+  calls: CallService;
+  /** Folder holding booth-client/ and agent-console/ builds (their dist/). */
+  webRoot: string;
+}
+
+export function createHttpApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', async (_req, res) => {
+    const redisOk = await deps.redis.ping().then((r) => r === 'PONG', () => false);
+    const workers = await deps.pool.usage().catch(() => []);
+    const ok = redisOk && workers.length === deps.pool.size;
+    res.status(ok ? 200 : 503).json({ ok, redis: redisOk, workers: workers.length });
+  });
+
+  // Live media figures (issue 7 puts these behind the supervisor role and into /metrics).
+  app.get('/api/media/stats', (_req, res) => {
+    res.json({ counts: deps.census.counts, sessions: deps.calls.describeSessions() });
+  });
+
+  app.get('/api/queue', async (_req, res) => {
+    res.json({ waiting: await deps.calls.queueSnapshot() });
+  });
+
+  for (const [mount, dir] of [
+    ['/booth', 'booth-client'],
+    ['/agent', 'agent-console'],
+  ] as const) {
+    const dist = path.join(deps.webRoot, dir, 'dist');
+    if (!fs.existsSync(path.join(dist, 'index.html'))) continue;
+    app.use(mount, express.static(dist, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }));
+    app.get(new RegExp(`^${mount}(/.*)?$`), (_req, res) => res.sendFile(path.join(dist, 'index.html'), { headers: { 'cache-control': 'no-cache' } }));
+  }
+  app.get('/', (_req, res) => res.redirect('/agent/'));
+
+  app.use((_req, res) => res.status(404).json({ ok: false, error: { code: 'NOT_FOUND', message: 'no such route' } }));
+  return app;
+}
+
+function noCacheHtml(res: express.Response, file: string): void {
+  if (file.endsWith('.html')) res.setHeader('cache-control', 'no-cache');
+}

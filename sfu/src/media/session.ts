@@ -1,0 +1,248 @@
+/**
+ * A call session: one mediasoup router holding its parties (booth, agent,
+ * later interpreter, supervisor, recorder), each with its own transports,
+ * producers and consumers. Every lookup is scoped to the calling party, so a
+ * party can never touch another party's transport or another session's media.
+ */
+import { randomUUID } from 'node:crypto';
+import type { types } from 'mediasoup';
+import {
+  AppError,
+  ErrorCode,
+  type CallEndReason,
+  type ConsumerInfo,
+  type PartyInfo,
+  type ProducerInfo,
+  type ServerToClientEvents,
+  type TrackSource,
+  type TransportInfo,
+} from '@xiaowu/shared';
+
+/** How a session reaches its parties; the signaling layer implements it. */
+export interface PartyNotifier {
+  notify<E extends keyof ServerToClientEvents>(party: Party, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+}
+
+export class Party {
+  readonly transports = new Map<string, { transport: types.WebRtcTransport; direction: 'send' | 'recv' }>();
+  readonly producers = new Map<string, { producer: types.Producer; source: TrackSource }>();
+  readonly consumers = new Map<string, types.Consumer>();
+
+  constructor(
+    readonly info: PartyInfo,
+    /** Connection address the notifier uses (a socket id). */
+    public address: string,
+  ) {}
+
+  get id(): string {
+    return this.info.partyId;
+  }
+
+  closeMedia(): void {
+    // Closing a transport closes its producers and consumers in mediasoup.
+    for (const { transport } of this.transports.values()) transport.close();
+    this.transports.clear();
+    this.producers.clear();
+    this.consumers.clear();
+  }
+}
+
+export class Session {
+  readonly parties = new Map<string, Party>();
+  readonly startedAt = Date.now();
+  private closed = false;
+  /** Called once when the session closes, whatever the cause. */
+  onClose: (reason: CallEndReason) => void = () => undefined;
+
+  constructor(
+    readonly id: string,
+    readonly callId: string,
+    readonly router: types.Router,
+    private readonly webRtcServer: types.WebRtcServer,
+    private readonly notifier: PartyNotifier,
+  ) {
+    router.observer.once('close', () => this.close('media-failure'));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  addParty(info: Omit<PartyInfo, 'partyId'>, address: string): Party {
+    const party = new Party({ ...info, partyId: randomUUID() }, address);
+    for (const other of this.parties.values()) this.notifier.notify(other, 'session:partyJoined', party.info);
+    this.parties.set(party.id, party);
+    return party;
+  }
+
+  removeParty(partyId: string): void {
+    const party = this.parties.get(partyId);
+    if (!party) return;
+    this.parties.delete(partyId);
+    party.closeMedia();
+    for (const other of this.parties.values()) this.notifier.notify(other, 'session:partyLeft', party.info);
+  }
+
+  partyInfos(): PartyInfo[] {
+    return [...this.parties.values()].map((p) => p.info);
+  }
+
+  async createTransport(party: Party, direction: 'send' | 'recv'): Promise<TransportInfo> {
+    const transport = await this.router.createWebRtcTransport({
+      webRtcServer: this.webRtcServer,
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: 1_000_000,
+      appData: { partyId: party.id, direction },
+    });
+    party.transports.set(transport.id, { transport, direction });
+    transport.observer.once('close', () => party.transports.delete(transport.id));
+    if (direction === 'recv') {
+      // Announce what is already being sent, now that the party can receive it.
+      queueMicrotask(() => {
+        for (const p of this.producersVisibleTo(party)) this.notifier.notify(party, 'media:newProducer', p);
+      });
+    }
+    return {
+      id: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+    };
+  }
+
+  async connectTransport(party: Party, transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
+    const { transport } = this.ownTransport(party, transportId);
+    await mediaCall(() => transport.connect({ dtlsParameters }));
+  }
+
+  async produce(
+    party: Party,
+    transportId: string,
+    kind: 'audio' | 'video',
+    rtpParameters: types.RtpParameters,
+    source: TrackSource,
+  ): Promise<string> {
+    const { transport, direction } = this.ownTransport(party, transportId);
+    if (direction !== 'send') throw new AppError(ErrorCode.BadRequest, 'produce needs a send transport');
+    if ((source === 'mic') !== (kind === 'audio')) throw new AppError(ErrorCode.BadRequest, `source ${source} is not ${kind}`);
+    for (const p of party.producers.values()) {
+      if (p.source === source) throw new AppError(ErrorCode.BadRequest, `already producing ${source}`);
+    }
+    const producer = await mediaCall(() => transport.produce({ kind, rtpParameters, appData: { source } }));
+    party.producers.set(producer.id, { producer, source });
+    producer.observer.once('close', () => {
+      party.producers.delete(producer.id);
+      if (!this.closed) {
+        for (const other of this.parties.values())
+          if (other !== party) this.notifier.notify(other, 'media:producerClosed', { producerId: producer.id });
+      }
+    });
+    const info = this.producerInfo(party, producer.id, source, kind);
+    for (const other of this.parties.values()) {
+      if (other !== party && this.hasRecvTransport(other)) this.notifier.notify(other, 'media:newProducer', info);
+    }
+    return producer.id;
+  }
+
+  async consume(
+    party: Party,
+    transportId: string,
+    producerId: string,
+    rtpCapabilities: types.RtpCapabilities,
+  ): Promise<ConsumerInfo> {
+    const { transport, direction } = this.ownTransport(party, transportId);
+    if (direction !== 'recv') throw new AppError(ErrorCode.BadRequest, 'consume needs a recv transport');
+    const owner = this.ownerOf(producerId);
+    if (!owner || owner === party) throw new AppError(ErrorCode.NotFound, `no producer ${producerId} in this session`);
+    if (!this.router.canConsume({ producerId, rtpCapabilities })) {
+      throw new AppError(ErrorCode.MediaRejected, 'your device cannot decode this stream');
+    }
+    const consumer = await mediaCall(() => transport.consume({ producerId, rtpCapabilities, paused: true }));
+    party.consumers.set(consumer.id, consumer);
+    consumer.observer.once('close', () => party.consumers.delete(consumer.id));
+    consumer.on('producerclose', () => {
+      consumer.close();
+      this.notifier.notify(party, 'media:consumerClosed', { consumerId: consumer.id, producerId });
+    });
+    return {
+      consumerId: consumer.id,
+      producerId,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters as ConsumerInfo['rtpParameters'],
+    };
+  }
+
+  async resumeConsumer(party: Party, consumerId: string): Promise<void> {
+    const consumer = party.consumers.get(consumerId);
+    if (!consumer) throw new AppError(ErrorCode.NotFound, `no consumer ${consumerId}`);
+    await consumer.resume();
+  }
+
+  closeProducer(party: Party, producerId: string): void {
+    const p = party.producers.get(producerId);
+    if (!p) throw new AppError(ErrorCode.NotFound, `no producer ${producerId}`);
+    p.producer.close();
+  }
+
+  /** Ends the session for everyone: closes all media, the router, and tells the parties. */
+  close(reason: CallEndReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const party of this.parties.values()) {
+      party.closeMedia();
+      this.notifier.notify(party, 'call:ended', { sessionId: this.id, reason });
+    }
+    this.router.close();
+    this.onClose(reason);
+  }
+
+  /** Producer ids per party, for supervision and tests. */
+  describe(): { sessionId: string; callId: string; parties: Array<PartyInfo & { producers: string[] }> } {
+    return {
+      sessionId: this.id,
+      callId: this.callId,
+      parties: [...this.parties.values()].map((p) => ({ ...p.info, producers: [...p.producers.keys()] })),
+    };
+  }
+
+  private ownTransport(party: Party, transportId: string) {
+    const t = party.transports.get(transportId);
+    if (!t) throw new AppError(ErrorCode.NotFound, `no transport ${transportId}`);
+    return t;
+  }
+
+  private ownerOf(producerId: string): Party | undefined {
+    for (const p of this.parties.values()) if (p.producers.has(producerId)) return p;
+    return undefined;
+  }
+
+  private hasRecvTransport(party: Party): boolean {
+    for (const t of party.transports.values()) if (t.direction === 'recv') return true;
+    return false;
+  }
+
+  private producersVisibleTo(party: Party): ProducerInfo[] {
+    const out: ProducerInfo[] = [];
+    for (const other of this.parties.values()) {
+      if (other === party) continue;
+      for (const [id, p] of other.producers) out.push(this.producerInfo(other, id, p.source, p.producer.kind));
+    }
+    return out;
+  }
+
+  private producerInfo(owner: Party, producerId: string, source: TrackSource, kind: 'audio' | 'video'): ProducerInfo {
+    return { producerId, partyId: owner.id, role: owner.info.role, source, kind };
+  }
+}
+
+/** Runs a mediasoup call; its parameter refusals (TypeError etc.) become MEDIA_REJECTED. */
+async function mediaCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError(ErrorCode.MediaRejected, (err as Error).message);
+  }
+}

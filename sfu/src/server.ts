@@ -1,0 +1,87 @@
+/**
+ * Composition root: Redis, mediasoup workers, express, socket.io, calls.
+ * `startServer` is what `npm start` runs and what the tests start.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Server } from 'socket.io';
+import { SOCKET_PATH } from '@xiaowu/shared';
+import type { Config } from './config';
+import { createLogger, type Logger } from './log';
+import { openRedis } from './store/redis';
+import { WorkerPool } from './media/worker-pool';
+import { MediaCensus } from './media/census';
+import { CallQueue } from './calls/call-queue';
+import { CallService, type SignalingServer } from './calls/call-service';
+import { attachSignaling } from './signaling/signaling';
+import { createHttpApp } from './http/app';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  log: Logger;
+  calls: CallService;
+  census: MediaCensus;
+  close(): Promise<void>;
+}
+
+const census = new MediaCensus(); // one per process: mediasoup's observer is global
+
+export async function startServer(config: Config, opts: { redisKeyPrefix?: string } = {}): Promise<RunningServer> {
+  const log = createLogger(config.LOG_LEVEL);
+  const redis = await openRedis({ url: config.REDIS_URL, dataDir: config.DATA_DIR, log });
+  log.info({ redis: redis.where }, 'redis connected');
+  let pool: WorkerPool | undefined;
+  try {
+    pool = await WorkerPool.create({
+      count: config.MEDIASOUP_WORKERS,
+      listenIp: config.RTC_LISTEN_IP,
+      announcedAddress: config.RTC_ANNOUNCED_ADDRESS,
+      basePort: config.RTC_PORT,
+      log,
+    });
+  } catch (err) {
+    await redis.close();
+    throw err;
+  }
+
+  const httpServer = http.createServer();
+  const io: SignalingServer = new Server(httpServer, {
+    path: SOCKET_PATH,
+    transports: ['websocket'],
+    maxHttpBufferSize: 256 * 1024,
+    serveClient: false,
+  });
+  const calls = new CallService(new CallQueue(redis.redis, opts.redisKeyPrefix), pool, io, log);
+  attachSignaling(io, calls, log);
+  httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot }));
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.PORT, config.HOST, resolve);
+  });
+  const addr = httpServer.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url, workers: pool.size }, 'sfu listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    log,
+    calls,
+    census,
+    close: () =>
+      (closing ??= (async () => {
+        calls.closeAll('server-shutdown');
+        await io.close(); // also closes httpServer
+        pool!.close();
+        await redis.close();
+      })()),
+  };
+}

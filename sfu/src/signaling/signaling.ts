@@ -1,0 +1,142 @@
+/**
+ * socket.io signaling: authenticates the handshake, validates every incoming
+ * message against the shared zod schemas, checks the sender's role, and
+ * answers each request's ack with `{ ok, data }` or a typed `{ ok: false, error }`.
+ */
+import type { Socket } from 'socket.io';
+import { z } from 'zod';
+import {
+  AppError,
+  ErrorCode,
+  HandshakeAuth,
+  Requests,
+  type Ack,
+  type ClientToServerEvents,
+  type ErrorPayload,
+  type RequestName,
+  type Responses,
+  type Role,
+  type ServerToClientEvents,
+  type SocketData,
+} from '@xiaowu/shared';
+import type { Logger } from '../log';
+import { AGENTS_ROOM, CallService, userRoom, type SignalingServer, type User } from '../calls/call-service';
+import type { types } from 'mediasoup';
+
+type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type Handler<K extends RequestName> = (user: User, payload: z.output<(typeof Requests)[K]>) => Promise<Responses[K]>;
+
+/** Which roles may send each request; media requests are further limited to a session's parties. */
+const allowed: Record<RequestName, readonly Role[]> = {
+  'call:request': ['booth'],
+  'call:cancel': ['booth'],
+  'call:answer': ['agent'],
+  'call:hangup': ['booth', 'agent', 'interpreter', 'supervisor'],
+  'media:routerCapabilities': ['booth', 'agent', 'interpreter', 'supervisor'],
+  'media:createTransport': ['booth', 'agent', 'interpreter', 'supervisor'],
+  'media:connectTransport': ['booth', 'agent', 'interpreter', 'supervisor'],
+  'media:produce': ['booth', 'agent', 'interpreter'],
+  'media:consume': ['booth', 'agent', 'interpreter', 'supervisor'],
+  'media:resumeConsumer': ['booth', 'agent', 'interpreter', 'supervisor'],
+  'media:closeProducer': ['booth', 'agent', 'interpreter'],
+};
+
+export function attachSignaling(io: SignalingServer, calls: CallService, log: Logger): void {
+  const handlers: { [K in RequestName]: Handler<K> } = {
+    'call:request': (u) => calls.request(u),
+    'call:cancel': async (u, p) => (await calls.cancel(u, p.callId), {}),
+    'call:answer': (u, p) => calls.answer(u, p.callId),
+    'call:hangup': async (u, p) => (await calls.hangup(u, p.sessionId), {}),
+    'media:routerCapabilities': async (u, p) => calls.partyOf(u, p.sessionId).session.router.rtpCapabilities as Responses['media:routerCapabilities'],
+    'media:createTransport': (u, p) => {
+      const { session, party } = calls.partyOf(u, p.sessionId);
+      return session.createTransport(party, p.direction);
+    },
+    'media:connectTransport': async (u, p) => {
+      const { session, party } = calls.partyOf(u);
+      await session.connectTransport(party, p.transportId, p.dtlsParameters as types.DtlsParameters);
+      return {};
+    },
+    'media:produce': async (u, p) => {
+      const { session, party } = calls.partyOf(u);
+      const producerId = await session.produce(party, p.transportId, p.kind, p.rtpParameters as unknown as types.RtpParameters, p.source);
+      return { producerId };
+    },
+    'media:consume': (u, p) => {
+      const { session, party } = calls.partyOf(u);
+      return session.consume(party, p.transportId, p.producerId, p.rtpCapabilities as unknown as types.RtpCapabilities);
+    },
+    'media:resumeConsumer': async (u, p) => {
+      const { session, party } = calls.partyOf(u);
+      await session.resumeConsumer(party, p.consumerId);
+      return {};
+    },
+    'media:closeProducer': async (u, p) => {
+      const { session, party } = calls.partyOf(u);
+      session.closeProducer(party, p.producerId);
+      return {};
+    },
+  };
+
+  io.use((socket, next) => {
+    const auth = HandshakeAuth.safeParse(socket.handshake.auth);
+    if (!auth.success) {
+      const err = new Error('invalid handshake credentials') as Error & { data: ErrorPayload };
+      err.data = { code: ErrorCode.Unauthorized, message: z.prettifyError(auth.error) };
+      return next(err);
+    }
+    socket.data = { role: auth.data.role, userId: auth.data.id, name: auth.data.name ?? auth.data.id };
+    next();
+  });
+
+  io.on('connection', (socket: AppSocket) => {
+    const user: User = { ...socket.data };
+    void socket.join(userRoom(user));
+    if (user.role === 'agent') {
+      void socket.join(AGENTS_ROOM);
+      void calls.publishQueue().catch((err) => log.error({ err }, 'queue publish failed'));
+    }
+    log.debug({ role: user.role, userId: user.userId, sid: socket.id }, 'connected');
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (Object.hasOwn(Requests, event)) return;
+      reply(socket, event, args, { code: ErrorCode.BadRequest, message: `unknown event ${JSON.stringify(event).slice(0, 80)}` });
+    });
+
+    for (const name of Object.keys(Requests) as RequestName[]) {
+      socket.on(name, async (...args: unknown[]) => {
+        const ack = typeof args.at(-1) === 'function' ? (args.pop() as (r: Ack<unknown>) => void) : undefined;
+        const fail = (error: ErrorPayload) => (ack ? ack({ ok: false, error }) : socket.emit('protocol:error', { event: name, error }));
+        if (!allowed[name].includes(user.role)) {
+          return fail({ code: ErrorCode.Forbidden, message: `${user.role} may not send ${name}` });
+        }
+        const parsed = args.length === 1 ? Requests[name].safeParse(args[0]) : undefined;
+        if (!parsed?.success) {
+          return fail({ code: ErrorCode.BadRequest, message: parsed ? z.prettifyError(parsed.error) : `${name} takes one payload object` });
+        }
+        try {
+          const data = await (handlers[name] as Handler<RequestName>)(user, parsed.data as never);
+          ack?.({ ok: true, data });
+        } catch (err) {
+          if (err instanceof AppError) {
+            log.info({ event: name, code: err.code, msg: err.message, userId: user.userId }, 'request refused');
+            return fail(err.toPayload());
+          }
+          log.error({ err, event: name, userId: user.userId }, 'request failed');
+          fail({ code: ErrorCode.Internal, message: 'internal error' });
+        }
+      });
+    }
+
+    socket.on('disconnect', async () => {
+      const still = await io.in(userRoom(user)).fetchSockets();
+      if (still.length === 0) await calls.userGone(user).catch((err) => log.error({ err }, 'cleanup after disconnect failed'));
+    });
+  });
+}
+
+function reply(socket: AppSocket, event: string, args: unknown[], error: ErrorPayload): void {
+  const ack = args.at(-1);
+  if (typeof ack === 'function') (ack as (r: Ack<never>) => void)({ ok: false, error });
+  else socket.emit('protocol:error', { event: event.slice(0, 80), error });
+}

@@ -1,0 +1,2 @@
+export * from './signaling';
+export * from './call-media';
