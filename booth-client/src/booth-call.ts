@@ -1,0 +1,291 @@
+/**
+ * The booth's call state machine, outside React: idle → waiting → in-call →
+ * ended → idle. The UI reads immutable snapshots via useSyncExternalStore and
+ * calls the actions; every async step checks that it is still current, so a
+ * cancel or a hang-up in the middle of one never leaves a camera running.
+ */
+import { CallMedia, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
+import type { SessionInfo } from '@xiaowu/shared';
+import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
+
+export type Phase = 'idle' | 'waiting' | 'in-call' | 'ended';
+export type Connection = 'connecting' | 'online' | 'offline';
+
+export interface BoothState {
+  phase: Phase;
+  connection: Connection;
+  /** Set when the server refused the connection for good (e.g. bad credentials). */
+  fatal?: MessageKey;
+  /** While waiting: opening the camera, then in the queue. */
+  stage?: 'media' | 'queue';
+  callId?: string;
+  /** Place in the queue, 1 = next. */
+  position?: number;
+  waitingSince?: number;
+  session?: SessionInfo;
+  callStartedAt?: number;
+  localStream: MediaStream | null;
+  remoteTracks: RemoteTrack[];
+  endReason?: EndReason;
+  /** When the ended screen goes back to idle by itself. */
+  returnAt?: number;
+  /** Shown on idle (why the call could not start) or on the ended screen. */
+  error?: MessageKey;
+  notice?: MessageKey;
+}
+
+export const RETURN_HOME_MS = 8_000;
+
+const noop = (): void => undefined;
+
+function stopStream(stream: MediaStream | null | undefined): void {
+  for (const track of stream?.getTracks() ?? []) track.stop();
+}
+
+async function openCameraAndMic(): Promise<MediaStream> {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    throw Object.assign(new Error('getUserMedia unavailable (insecure origin?)'), { name: 'UnsupportedError' });
+  }
+  return navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720, frameRate: 30 }, audio: true });
+}
+
+export interface BoothCallOptions {
+  /** Called when the end screen returns to idle on its own (e.g. to reset the language). */
+  onAutoReturn?: () => void;
+}
+
+export class BoothCall {
+  private state: BoothState;
+  private readonly listeners = new Set<() => void>();
+  private media: CallMedia | null = null;
+  /** Bumped by every start/cancel: async steps of an older attempt drop their results. */
+  private attempt = 0;
+  private readonly cancelledCalls = new Set<string>();
+  private returnTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly sig: SignalingClient,
+    private readonly options: BoothCallOptions = {},
+  ) {
+    const socket = sig.socket;
+    this.state = { phase: 'idle', connection: socket.connected ? 'online' : 'connecting', localStream: null, remoteTracks: [] };
+
+    socket.on('connect', () => this.set({ connection: 'online', fatal: undefined }));
+    socket.on('disconnect', () => {
+      this.set({ connection: 'offline' });
+      this.onNetworkLost();
+    });
+    socket.on('connect_error', (err) => {
+      // socket.io retries by itself unless the server refused the handshake.
+      this.set({ connection: 'offline', fatal: socket.active ? undefined : errorKey(err, 'errors.UNAUTHORIZED') });
+    });
+
+    sig.on('call:position', ({ callId, position }) => {
+      const s = this.state;
+      if (s.phase === 'waiting' && (s.callId === undefined || s.callId === callId)) this.set({ position });
+    });
+    sig.on('call:started', (session) => void this.onStarted(session));
+    sig.on('call:ended', ({ sessionId, reason }) => {
+      if (this.state.phase === 'in-call' && this.state.session?.sessionId === sessionId) this.finish(reason);
+    });
+    sig.on('media:producerClosed', ({ producerId }) => this.removeRemoteTrack(producerId));
+    sig.on('protocol:error', (info) => console.warn('protocol error', info));
+  }
+
+  // --- store interface for useSyncExternalStore ---------------------------
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getState = (): BoothState => this.state;
+
+  private set(patch: Partial<BoothState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  // --- actions -------------------------------------------------------------
+
+  /** 「呼叫坐席」: camera first (a clear message if it fails), then join the queue. */
+  async start(): Promise<void> {
+    if (this.state.phase !== 'idle') return;
+    const attempt = ++this.attempt;
+    this.set({
+      phase: 'waiting',
+      stage: 'media',
+      waitingSince: Date.now(),
+      callId: undefined,
+      position: undefined,
+      session: undefined,
+      endReason: undefined,
+      error: undefined,
+      notice: undefined,
+    });
+
+    let stream: MediaStream;
+    try {
+      stream = await openCameraAndMic();
+    } catch (err) {
+      console.error('camera/microphone failed', err);
+      if (attempt === this.attempt) this.toIdle({ error: errorKey(err, 'deviceErrors.failed') });
+      return;
+    }
+    if (attempt !== this.attempt) {
+      stopStream(stream);
+      return;
+    }
+    this.set({ localStream: stream, stage: 'queue' });
+
+    try {
+      const { callId, position } = await this.sig.request('call:request', {});
+      if (attempt !== this.attempt) {
+        // Cancelled (or the network dropped) while the request was on its way.
+        this.cancelledCalls.add(callId);
+        this.sig.request('call:cancel', { callId }).catch(noop);
+        return;
+      }
+      // 'call:started' may in theory have overtaken the ack: then keep in-call.
+      if (this.state.phase === 'waiting') this.set({ callId, position });
+    } catch (err) {
+      console.error('call:request failed', err);
+      if (attempt === this.attempt && this.state.phase === 'waiting') this.toIdle({ error: errorKey(err) });
+    }
+  }
+
+  /** 「取消呼叫」: leave the queue right away; a late answer is hung up. */
+  cancel(): void {
+    if (this.state.phase !== 'waiting') return;
+    this.attempt++;
+    const { callId } = this.state;
+    if (callId) {
+      this.cancelledCalls.add(callId);
+      // CALL_UNAVAILABLE here means an agent answered just now: onStarted hangs up.
+      this.sig.request('call:cancel', { callId }).catch(noop);
+    }
+    this.toIdle({ notice: 'booth.cancelled' });
+  }
+
+  /** 「确定结束」 in the confirmation. */
+  hangup(): void {
+    const { phase, session } = this.state;
+    if (phase !== 'in-call' || !session) return;
+    this.sig.request('call:hangup', { sessionId: session.sessionId }).catch(noop);
+    this.finish('hangup');
+  }
+
+  /** 「返回首页」 on the end screen (or its timer). */
+  backHome(auto = false): void {
+    if (this.state.phase !== 'ended') return;
+    this.clearReturnTimer();
+    this.toIdle({});
+    if (auto) this.options.onAutoReturn?.();
+  }
+
+  dismissMessage(): void {
+    this.set({ error: undefined, notice: undefined });
+  }
+
+  // --- events --------------------------------------------------------------
+
+  private async onStarted(session: SessionInfo): Promise<void> {
+    const s = this.state;
+    const ours = s.phase === 'waiting' && s.stage === 'queue' && (s.callId === undefined || s.callId === session.callId);
+    if (this.cancelledCalls.has(session.callId) || !ours || !s.localStream) {
+      // The resident cancelled as the agent answered: do not leave the agent waiting.
+      this.sig.request('call:hangup', { sessionId: session.sessionId }).catch(noop);
+      return;
+    }
+    const stream = s.localStream;
+    const media: CallMedia = new CallMedia(this.sig, session, {
+      onRemoteTrack: (t) => {
+        if (this.media !== media) return;
+        const others = this.state.remoteTracks.filter((x) => x.producer.producerId !== t.producer.producerId);
+        this.set({ remoteTracks: [...others, t] });
+      },
+      onRemoteTrackEnded: (producerId) => {
+        if (this.media === media) this.removeRemoteTrack(producerId);
+      },
+    });
+    this.media = media;
+    this.set({ phase: 'in-call', stage: undefined, callId: session.callId, session, callStartedAt: Date.now(), remoteTracks: [] });
+
+    try {
+      await media.start();
+      const [video] = stream.getVideoTracks();
+      const [audio] = stream.getAudioTracks();
+      if (video && this.media === media) await media.publish(video, 'camera');
+      if (audio && this.media === media) await media.publish(audio, 'mic');
+    } catch (err) {
+      if (this.media !== media) return; // already ended meanwhile
+      console.error('call media failed', err);
+      this.sig.request('call:hangup', { sessionId: session.sessionId }).catch(noop);
+      this.finish('error', errorKey(err, 'errors.MEDIA_REJECTED'));
+    }
+  }
+
+  private onNetworkLost(): void {
+    const s = this.state;
+    if (s.phase === 'in-call') {
+      this.finish('network');
+    } else if (s.phase === 'waiting' && s.stage === 'queue') {
+      // The server drops the queued call with the socket.
+      this.attempt++;
+      this.toIdle({ error: 'booth.networkLostWhileWaiting' });
+    }
+  }
+
+  // --- helpers -------------------------------------------------------------
+
+  private removeRemoteTrack(producerId: string): void {
+    const tracks = this.state.remoteTracks;
+    if (tracks.some((t) => t.producer.producerId === producerId)) {
+      this.set({ remoteTracks: tracks.filter((t) => t.producer.producerId !== producerId) });
+    }
+  }
+
+  private releaseMedia(): void {
+    this.media?.close();
+    this.media = null;
+    stopStream(this.state.localStream);
+  }
+
+  private finish(reason: EndReason, error?: MessageKey): void {
+    this.releaseMedia();
+    this.clearReturnTimer();
+    this.returnTimer = setTimeout(() => this.backHome(true), RETURN_HOME_MS);
+    this.set({
+      phase: 'ended',
+      endReason: reason,
+      error,
+      localStream: null,
+      remoteTracks: [],
+      returnAt: Date.now() + RETURN_HOME_MS,
+    });
+  }
+
+  private toIdle(messages: { error?: MessageKey; notice?: MessageKey }): void {
+    this.releaseMedia();
+    this.set({
+      phase: 'idle',
+      stage: undefined,
+      callId: undefined,
+      position: undefined,
+      waitingSince: undefined,
+      session: undefined,
+      callStartedAt: undefined,
+      localStream: null,
+      remoteTracks: [],
+      endReason: undefined,
+      returnAt: undefined,
+      error: messages.error,
+      notice: messages.notice,
+    });
+  }
+
+  private clearReturnTimer(): void {
+    if (this.returnTimer !== undefined) clearTimeout(this.returnTimer);
+    this.returnTimer = undefined;
+  }
+}
