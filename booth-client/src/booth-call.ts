@@ -61,6 +61,8 @@ export class BoothCall {
   /** Bumped by every start/cancel: async steps of an older attempt drop their results. */
   private attempt = 0;
   private readonly cancelledCalls = new Set<string>();
+  /** The callId of the latest 'call:request' ack, even a stale one (see cancel()). */
+  private lastCallId: string | undefined;
   private returnTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -70,10 +72,15 @@ export class BoothCall {
     const socket = sig.socket;
     this.state = { phase: 'idle', connection: socket.connected ? 'online' : 'connecting', localStream: null, remoteTracks: [] };
 
-    socket.on('connect', () => this.set({ connection: 'online', fatal: undefined }));
+    socket.on('connect', () => {
+      this.set({ connection: 'online', fatal: undefined });
+      // Back after a network drop while waiting: keep (or re-take) the place in the queue.
+      if (this.state.phase === 'waiting' && this.state.stage === 'queue') void this.joinQueue(this.attempt);
+    });
     socket.on('disconnect', () => {
       this.set({ connection: 'offline' });
-      this.onNetworkLost();
+      // The server ends a running call with the socket (waiting calls get a grace period).
+      if (this.state.phase === 'in-call') this.finish('network');
     });
     socket.on('connect_error', (err) => {
       // socket.io retries by itself unless the server refused the handshake.
@@ -137,20 +144,32 @@ export class BoothCall {
       return;
     }
     this.set({ localStream: stream, stage: 'queue' });
+    await this.joinQueue(attempt);
+  }
 
+  /**
+   * 'call:request' is idempotent on the server: asked again after a reconnect
+   * it returns the same call and place (within the server's grace period).
+   */
+  private async joinQueue(attempt: number): Promise<void> {
     try {
       const { callId, position } = await this.sig.request('call:request', {});
+      this.lastCallId = callId;
       if (attempt !== this.attempt) {
-        // Cancelled (or the network dropped) while the request was on its way.
-        this.cancelledCalls.add(callId);
-        this.sig.request('call:cancel', { callId }).catch(noop);
+        // Cancelled while the request was on its way. If the resident has
+        // already called again, the new request gets this same call back.
+        if (this.getState().phase !== 'waiting') this.cancelCall(callId);
         return;
       }
-      // 'call:started' may in theory have overtaken the ack: then keep in-call.
-      if (this.state.phase === 'waiting') this.set({ callId, position });
+      // 'call:started' may in theory have overtaken the ack: then stay in-call
+      // (getState(): TypeScript would keep its narrowing from before the await).
+      if (this.getState().phase === 'waiting') this.set({ callId, position });
     } catch (err) {
+      if (attempt !== this.attempt || this.getState().phase !== 'waiting') return;
+      // Lost with the connection: the 'connect' handler asks again.
+      if (!this.sig.socket.connected) return;
       console.error('call:request failed', err);
-      if (attempt === this.attempt && this.state.phase === 'waiting') this.toIdle({ error: errorKey(err) });
+      this.toIdle({ error: errorKey(err) });
     }
   }
 
@@ -158,13 +177,17 @@ export class BoothCall {
   cancel(): void {
     if (this.state.phase !== 'waiting') return;
     this.attempt++;
-    const { callId } = this.state;
-    if (callId) {
-      this.cancelledCalls.add(callId);
-      // CALL_UNAVAILABLE here means an agent answered just now: onStarted hangs up.
-      this.sig.request('call:cancel', { callId }).catch(noop);
-    }
+    // Before the ack the call may still be known from an earlier, overtaken request.
+    const callId = this.state.callId ?? this.lastCallId;
+    if (callId) this.cancelCall(callId);
     this.toIdle({ notice: 'booth.cancelled' });
+  }
+
+  private cancelCall(callId: string): void {
+    if (this.cancelledCalls.has(callId)) return;
+    this.cancelledCalls.add(callId);
+    // CALL_UNAVAILABLE means an agent answered just now (onStarted hangs up) or it is long gone.
+    this.sig.request('call:cancel', { callId }).catch(noop);
   }
 
   /** 「确定结束」 in the confirmation. */
@@ -181,10 +204,6 @@ export class BoothCall {
     this.clearReturnTimer();
     this.toIdle({});
     if (auto) this.options.onAutoReturn?.();
-  }
-
-  dismissMessage(): void {
-    this.set({ error: undefined, notice: undefined });
   }
 
   // --- events --------------------------------------------------------------
@@ -222,17 +241,6 @@ export class BoothCall {
       console.error('call media failed', err);
       this.sig.request('call:hangup', { sessionId: session.sessionId }).catch(noop);
       this.finish('error', errorKey(err, 'errors.MEDIA_REJECTED'));
-    }
-  }
-
-  private onNetworkLost(): void {
-    const s = this.state;
-    if (s.phase === 'in-call') {
-      this.finish('network');
-    } else if (s.phase === 'waiting' && s.stage === 'queue') {
-      // The server drops the queued call with the socket.
-      this.attempt++;
-      this.toIdle({ error: 'booth.networkLostWhileWaiting' });
     }
   }
 

@@ -1,6 +1,4 @@
 import { useEffect, useId, useRef, useState, type VideoHTMLAttributes } from 'react';
-import { useTranslation } from 'react-i18next';
-import { LANGUAGES, resolveLanguage } from '@xiaowu/shared/i18n';
 
 type VideoProps = { stream: MediaStream | null; muted?: boolean } & Omit<VideoHTMLAttributes<HTMLVideoElement>, 'muted'>;
 
@@ -27,29 +25,6 @@ export function useNow(active = true): number {
     return () => clearInterval(id);
   }, [active]);
   return now;
-}
-
-/** 中文 / English toggle: two big buttons, the current one pressed. */
-export function LanguageSwitch() {
-  const { t, i18n } = useTranslation();
-  const current = resolveLanguage(i18n.language);
-  return (
-    <div className="lang-switch" role="group" aria-label={t('common.languageLabel')}>
-      {LANGUAGES.map((lng) => (
-        <button
-          key={lng}
-          type="button"
-          lang={lng}
-          className={lng === current ? 'lang-btn active' : 'lang-btn'}
-          aria-pressed={lng === current}
-          data-testid={`lang-${lng}`}
-          onClick={() => void i18n.changeLanguage(lng)}
-        >
-          {lng === 'en' ? t('common.langEn') : t('common.langZh')}
-        </button>
-      ))}
-    </div>
-  );
 }
 
 interface ConfirmProps {

@@ -71,7 +71,6 @@ export const en: Messages = {
     backHome: 'Back to start',
     backHomeIn: 'Returning to the start in {{seconds}} s',
     reconnecting: 'Network unstable, reconnecting…',
-    networkLostWhileWaiting: 'The network was interrupted and the call was cancelled. Please call again.',
   },
 
   agent: {
@@ -89,9 +88,8 @@ export const en: Messages = {
     queueAnnouncement: 'Calls waiting: {{count}}',
     waited: 'Waiting {{time}}',
     answer: 'Answer',
-    answerAria: 'Answer the call from {{booth}}, waiting {{time}}',
+    answerAria: 'Answer the call from {{booth}}',
     answering: 'Connecting…',
-    busy: 'In a call',
     inCallWith: 'In call: {{booth}}',
     boothFallbackName: 'Community booth',
     boothId: 'Device: {{id}}',

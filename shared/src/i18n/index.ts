@@ -7,12 +7,11 @@ import { initReactI18next } from 'react-i18next';
 import { ErrorCode } from '../errors';
 import { zhCN, type Messages, type EndReason } from './zh-CN';
 import { en } from './en';
+import { DEFAULT_LANGUAGE, LANGUAGES, resolveLanguage, type Language } from './languages';
 
 export type { Messages, EndReason };
-
-export const LANGUAGES = ['zh-CN', 'en'] as const;
-export type Language = (typeof LANGUAGES)[number];
-export const DEFAULT_LANGUAGE: Language = 'zh-CN';
+export { DEFAULT_LANGUAGE, LANGUAGES, resolveLanguage, type Language };
+export { LanguageSwitch } from './LanguageSwitch';
 
 /** i18next resources: one `translation` namespace per language. */
 export const resources = {
@@ -32,13 +31,6 @@ type Paths<T, P extends string = ''> = {
   [K in keyof T & string]: T[K] extends string ? `${P}${K}` : Paths<T[K], `${P}${K}.`>;
 }[keyof T & string];
 export type MessageKey = Paths<Messages>;
-
-/** Maps any language tag to a supported one: `en`, `en-US` → `en`; anything else → `zh-CN`. */
-export function resolveLanguage(tag?: string | null): Language {
-  const t = (tag ?? '').trim().toLowerCase();
-  if (t === 'en' || t.startsWith('en-') || t.startsWith('en_')) return 'en';
-  return DEFAULT_LANGUAGE;
-}
 
 /** The `?lang=` query parameter of the current page, if any. */
 export function languageFromUrl(): string | undefined {

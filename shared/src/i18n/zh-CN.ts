@@ -82,7 +82,6 @@ export const zhCN = {
     backHome: '返回首页',
     backHomeIn: '{{seconds}} 秒后自动返回首页',
     reconnecting: '网络不稳定，正在重连……',
-    networkLostWhileWaiting: '网络中断，呼叫已取消，请重新呼叫',
   },
 
   agent: {
@@ -100,9 +99,8 @@ export const zhCN = {
     queueAnnouncement: '有 {{count}} 个呼叫正在等待',
     waited: '已等待 {{time}}',
     answer: '接听',
-    answerAria: '接听 {{booth}} 的呼叫，已等待 {{time}}',
+    answerAria: '接听 {{booth}} 的呼叫',
     answering: '正在接通……',
-    busy: '通话中',
     inCallWith: '通话中：{{booth}}',
     boothFallbackName: '社区晓屋',
     boothId: '设备编号：{{id}}',
