@@ -52,6 +52,19 @@ else
   # Debian bookworm ships meson 1.0.1; mediasoup asks for >= 1.1.0 but builds fine.
   sed -i -E "s/meson_version: *'>= *[0-9.]+'/meson_version: '>= 1.0.0'/" "$W/meson.build"
 
+  # mediasoup's DTLS BIO callback answers 1 to every *_RETURN call but a
+  # write's, so BIO_get_ktls_send() on its BIO reads "kernel TLS on". Its own
+  # bundled OpenSSL has no KTLS; Debian's has, and then never allocates the
+  # DTLS write buffer: the worker segfaults on the first handshake message.
+  # Return the real result for every *_RETURN call (as OpenSSL documents).
+  dtls="$W/src/RTC/DtlsTransport.cpp"
+  if grep -q '(operationType == BIO_CB_RETURN) ? static_cast<long>(ret) : 1' "$dtls"; then
+    sed -i 's/(operationType == BIO_CB_RETURN) ? static_cast<long>(ret) : 1/(operationType \& BIO_CB_RETURN) ? static_cast<long>(ret) : 1/' "$dtls"
+    grep -q '(operationType & BIO_CB_RETURN)' "$dtls" || { echo "DTLS BIO callback patch failed" >&2; exit 1; }
+  elif ! grep -q '(operationType & BIO_CB_RETURN)' "$dtls"; then
+    echo "mediasoup $VER: DTLS BIO callback not as expected; review the KTLS patch in this script" >&2; exit 1
+  fi
+
   dirof() { sed -n 's/^directory *= *//p' "$W/subprojects/$1.wrap"; }
   shim() { # <wrap> <meson.build> [meson_options.txt]
     local d; d="$W/subprojects/$(dirof "$1")"
@@ -223,5 +236,8 @@ liburing = []" ;;  # unused: built with -Dms_disable_liburing=true (Debian's 2.3
   echo "mediasoup-worker $VER: built into $OUT"
 fi
 
-install -D -m755 "$OUT/mediasoup-worker" "$DEST"
+if [ "$(cat "$DEST.build-key" 2>/dev/null)" != "$KEY" ] || ! cmp -s "$OUT/mediasoup-worker" "$DEST"; then
+  install -D -m755 "$OUT/mediasoup-worker" "$DEST"
+  echo "$KEY" > "$DEST.build-key"
+fi
 echo "mediasoup-worker $VER: installed at $DEST"

@@ -39,11 +39,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# The mediasoup worker: keep one that is already at mediasoup's default path and
-# runs (e.g. a prebuilt one npm 10 downloaded on a connected machine), else build.
+# The mediasoup worker. One we built carries a stamp beside it and is
+# re-installed from the cache (seconds) so a changed build script takes effect;
+# one without a stamp (a prebuilt binary npm 10 downloaded on a connected
+# machine) is kept as long as it runs here.
 worker=node_modules/mediasoup/worker/out/Release/mediasoup-worker
-if [ -x "$worker" ] && ! ldd "$worker" 2>/dev/null | grep -q 'not found'; then
-  echo "[setup] mediasoup-worker present"
+if [ -x "$worker" ] && [ ! -f "$worker.build-key" ] && ! ldd "$worker" 2>/dev/null | grep -q 'not found'; then
+  echo "[setup] prebuilt mediasoup-worker present"
 else
   bash sfu/setup/build-mediasoup-worker.sh
 fi

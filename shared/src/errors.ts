@@ -15,6 +15,10 @@ export const ErrorCode = {
   CallUnavailable: 'CALL_UNAVAILABLE',
   /** The booth already has a call waiting or running. */
   CallAlreadyActive: 'CALL_ALREADY_ACTIVE',
+  /** The object is not in a state that allows this (e.g. an illegal agent or case transition). */
+  InvalidState: 'INVALID_STATE',
+  /** Too many attempts (login, lookups); try again later. */
+  RateLimited: 'RATE_LIMITED',
   /** The handshake did not carry valid credentials. */
   Unauthorized: 'UNAUTHORIZED',
   /** The media layer refused the request (e.g. incompatible codecs). */

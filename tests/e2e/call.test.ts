@@ -62,8 +62,13 @@ describe('booth ↔ agent video call in a real browser', () => {
       const w = await page.getByTestId('remote-video').evaluate((v: HTMLVideoElement) => v.videoWidth);
       expect(w).toBeGreaterThan(0);
     }
-    const live = await srv.stats();
-    expect(live.counts).toMatchObject({ routers: 1, transports: 4, producers: 4, consumers: 4 });
+    // Each side: a send and a receive transport, camera + mic produced, the other's two consumed.
+    const expected = { routers: 1, transports: 4, producers: 4, consumers: 4 };
+    const live = await waitFor(async () => {
+      const s = await srv.stats();
+      return Object.entries(expected).every(([k, v]) => s.counts[k] === v) ? s : undefined;
+    }, 'server media objects of one call', 5_000).catch(async () => srv.stats());
+    expect(live.counts).toMatchObject(expected);
     const victim = live.sessions[0]!;
     const victimProducer = victim.parties.find((p) => p.role === 'booth')!.producers[0]!;
 

@@ -1,5 +1,4 @@
 import { describe, it, expect } from 'vitest';
-// TODO: switch to '@xiaowu/shared/catalog' once shared/package.json exports it.
 import {
   Catalog,
   SEED_CATALOG,
@@ -9,7 +8,7 @@ import {
   popularMatters,
   searchMatters,
   type Matter,
-} from '../../shared/src/catalog/index';
+} from '@xiaowu/shared/catalog';
 
 /** Tiny stand-in for a pinyin library: only the characters the tests need. */
 const INITIALS: Record<string, string> = { 退: 't', 休: 'x', 社: 's', 保: 'b', 卡: 'k', 公: 'g', 积: 'j', 金: 'j' };

@@ -27,6 +27,8 @@ export class Party {
   readonly transports = new Map<string, { transport: types.WebRtcTransport; direction: 'send' | 'recv' }>();
   readonly producers = new Map<string, { producer: types.Producer; source: TrackSource }>();
   readonly consumers = new Map<string, types.Consumer>();
+  /** Producers already announced to this party (each is announced once). */
+  readonly announced = new Set<string>();
 
   constructor(
     readonly info: PartyInfo,
@@ -101,7 +103,7 @@ export class Session {
     if (direction === 'recv') {
       // Announce what is already being sent, now that the party can receive it.
       queueMicrotask(() => {
-        for (const p of this.producersVisibleTo(party)) this.notifier.notify(party, 'media:newProducer', p);
+        for (const p of this.producersVisibleTo(party)) this.announce(party, p);
       });
     }
     return {
@@ -141,7 +143,7 @@ export class Session {
     });
     const info = this.producerInfo(party, producer.id, source, kind);
     for (const other of this.parties.values()) {
-      if (other !== party && this.hasRecvTransport(other)) this.notifier.notify(other, 'media:newProducer', info);
+      if (other !== party && this.hasRecvTransport(other)) this.announce(other, info);
     }
     return producer.id;
   }
@@ -205,6 +207,12 @@ export class Session {
       callId: this.callId,
       parties: [...this.parties.values()].map((p) => ({ ...p.info, producers: [...p.producers.keys()] })),
     };
+  }
+
+  private announce(party: Party, producer: ProducerInfo): void {
+    if (party.announced.has(producer.producerId)) return;
+    party.announced.add(producer.producerId);
+    this.notifier.notify(party, 'media:newProducer', producer);
   }
 
   private ownTransport(party: Party, transportId: string) {

@@ -37,6 +37,7 @@ export class CallMedia {
   private recvTransport?: types.Transport;
   private readonly consumers = new Map<string, types.Consumer>();
   private readonly producers = new Map<TrackSource, types.Producer>();
+  private readonly consumedProducers = new Set<string>();
   private closed = false;
   private readonly offs: Array<() => void> = [];
 
@@ -130,7 +131,8 @@ export class CallMedia {
   }
 
   private async consume(producer: ProducerInfo): Promise<void> {
-    if (this.closed || !this.recvTransport) return;
+    if (this.closed || !this.recvTransport || this.consumedProducers.has(producer.producerId)) return;
+    this.consumedProducers.add(producer.producerId);
     const info = await this.sig.request('media:consume', {
       transportId: this.recvTransport.id,
       producerId: producer.producerId,

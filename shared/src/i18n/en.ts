@@ -20,6 +20,8 @@ export const en: Messages = {
     MEDIA_REJECTED: 'The video connection could not be set up. Please call again.',
     TIMEOUT: 'The network is slow. Please try again in a moment.',
     INTERNAL: 'Something went wrong. Please try again in a moment.',
+    INVALID_STATE: 'This cannot be done right now.',
+    RATE_LIMITED: 'Too many attempts. Please wait a minute and try again.',
   },
 
   deviceErrors: {

@@ -29,6 +29,8 @@ export const zhCN = {
     MEDIA_REJECTED: '视频连接没有成功，请重新呼叫',
     TIMEOUT: '网络有点慢，请稍后再试',
     INTERNAL: '系统出了点问题，请稍后再试',
+    INVALID_STATE: '当前状态下不能进行这个操作',
+    RATE_LIMITED: '尝试次数太多，请稍等一分钟再试',
   } satisfies Record<ErrorCode, string>,
 
   /** Camera / microphone problems (getUserMedia and WebRTC support). */

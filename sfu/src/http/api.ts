@@ -1,0 +1,125 @@
+/**
+ * REST API: login, booth enrollment, catalog. Every body validated with zod,
+ * every error a typed `{ ok: false, error: { code, message } }`.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { AppError, ErrorCode, type Role } from '@xiaowu/shared';
+import { oneTimeNotice, popularMatters, mattersByDepartment } from '@xiaowu/shared/catalog';
+import type { Accounts } from '../auth/accounts';
+import type { Principal, TokenService } from '../auth/tokens';
+import type { CatalogStore } from '../catalog/catalog-store';
+import type { Logger } from '../log';
+
+export interface ApiDeps {
+  accounts: Accounts;
+  tokens: TokenService;
+  catalog: CatalogStore;
+  log: Logger;
+}
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  INVALID_STATE: 409,
+  RATE_LIMITED: 429,
+};
+
+type Handler = (req: Request, res: Response) => Promise<unknown>;
+
+/** Wraps an async handler: JSON result, or the typed error with its HTTP status. */
+export const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => {
+  fn(req, res).then(
+    (data) => {
+      if (!res.headersSent) res.json({ ok: true, data });
+    },
+    (err) => next(err),
+  );
+};
+
+export function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new AppError(ErrorCode.BadRequest, z.prettifyError(r.error));
+  return r.data;
+}
+
+/** The caller's principal from `Authorization: Bearer`, limited to some roles. */
+export async function principal(req: Request, tokens: TokenService, roles?: readonly Role[]): Promise<Principal> {
+  const h = req.headers.authorization;
+  const p = await tokens.verify(h?.startsWith('Bearer ') ? h.slice(7) : undefined);
+  if (roles && !roles.includes(p.role)) throw new AppError(ErrorCode.Forbidden, `${p.role} may not do this`);
+  return p;
+}
+
+export function errorHandler(log: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof AppError) {
+      res.status(STATUS[err.code] ?? 400).json({ ok: false, error: err.toPayload() });
+      return;
+    }
+    const status = (err as { status?: number }).status;
+    if (status && status >= 400 && status < 500) {
+      // body-parser: malformed JSON, too large
+      res.status(status).json({ ok: false, error: { code: ErrorCode.BadRequest, message: (err as Error).message } });
+      return;
+    }
+    log.error({ err, path: req.path }, 'request failed');
+    res.status(500).json({ ok: false, error: { code: ErrorCode.Internal, message: 'internal error' } });
+  };
+}
+
+const Login = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }).strict();
+const Enroll = z.object({ boothId: z.string().min(1).max(64), secret: z.string().min(1).max(256) }).strict();
+
+export function createApi(d: ApiDeps): Router {
+  const api = express.Router();
+  api.use(express.json({ limit: '2mb' }));
+
+  api.post('/auth/login', route(async (req) => {
+    const { username, password } = parse(Login, req.body);
+    const p = await d.accounts.login(username, password);
+    const staff = await d.accounts.staff(username);
+    return { ...(await d.tokens.issue(p)), user: { ...p, skills: staff?.skills ?? [], tags: staff?.tags ?? [] } };
+  }));
+
+  api.post('/auth/booth', route(async (req) => {
+    const { boothId, secret } = parse(Enroll, req.body);
+    const p = await d.accounts.authenticateBooth(boothId, secret);
+    return { ...(await d.tokens.issue(p)), booth: await d.accounts.booth(boothId) };
+  }));
+
+  api.get('/catalog', route(async () => {
+    const c = await d.catalog.current();
+    return {
+      version: c.version,
+      departments: mattersByDepartment(c).map(({ department, matters }) => ({ ...department, matters: matters.map(summary) })),
+      themes: c.themes,
+      popular: popularMatters(c).map(summary),
+    };
+  }));
+
+  api.get('/catalog/search', route(async (req) => {
+    const q = parse(z.string().max(50), req.query.q ?? '');
+    return (await d.catalog.search(q)).slice(0, 30).map(summary);
+  }));
+
+  api.get('/catalog/matters/:id', route(async (req) => {
+    const m = await d.catalog.matter(parse(z.string().max(64), req.params.id));
+    return { matter: m, notice: oneTimeNotice(m) };
+  }));
+
+  api.put('/catalog', route(async (req) => {
+    const who = await principal(req, d.tokens, ['supervisor']);
+    const c = await d.catalog.publish(req.body);
+    d.log.info({ by: who.userId, version: c.version }, 'catalog published');
+    return { version: c.version };
+  }));
+
+  return api;
+}
+
+function summary(m: { id: string; name: string; departmentId: string; summary: string; skill: string; promisedDays: number; onSite: boolean }) {
+  return { id: m.id, name: m.name, departmentId: m.departmentId, summary: m.summary, skill: m.skill, promisedDays: m.promisedDays, onSite: m.onSite };
+}
