@@ -25,6 +25,14 @@ const Env = z.object({
   RTC_ANNOUNCED_ADDRESS: z.string().optional(),
   /** First UDP/TCP port of the WebRtcServers: worker i listens on RTC_PORT + i (0 = random ports, for tests). */
   RTC_PORT: port.default(40000),
+  /** Token signing key (≥ 32 chars); unset = a random key kept in Redis, shared by all nodes. */
+  AUTH_SECRET: z.string().min(32).optional(),
+  /** Seconds an agent has to answer an offered call before it goes to the next agent. */
+  OFFER_TIMEOUT_S: z.coerce.number().int().min(5).max(120).default(20),
+  /** Seconds of wrap-up (话后处理) after each call. */
+  WRAP_UP_S: z.coerce.number().int().min(0).max(600).default(30),
+  /** First start with no accounts: create demo agents, a supervisor and a booth, and print their logins. */
+  DEMO_ACCOUNTS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -5,12 +5,18 @@ import { startServer } from './server';
 try {
   const config = loadConfig();
   const server = await startServer(config);
+  const d = server.demo;
   const lines = [
     '',
     '政务晓屋 is running',
-    `  社区晓屋 booth:       ${server.url}/booth/?booth=booth-demo`,
-    `  云坐席 agent console: ${server.url}/agent/?agent=agent-1`,
+    d
+      ? `  社区晓屋 booth:       ${server.url}/booth/#enroll=${d.booth.boothId}.${d.booth.secret}`
+      : `  社区晓屋 booth:       ${server.url}/booth/  (enroll with the booth's device secret)`,
+    `  云坐席 agent console: ${server.url}/agent/`,
+    ...(d ? d.agents.map((a) => `      ${a.username} / ${a.password}   ${a.name}`) : []),
+    ...(d ? [`      ${d.supervisor.username} / ${d.supervisor.password}   值班长 (supervisor)`] : []),
     `  health:              ${server.url}/healthz`,
+    d ? `  (demo logins are kept in ${config.DATA_DIR}/demo-credentials.json)` : '',
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');

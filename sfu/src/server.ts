@@ -12,10 +12,15 @@ import { createLogger, type Logger } from './log';
 import { openRedis } from './store/redis';
 import { WorkerPool } from './media/worker-pool';
 import { MediaCensus } from './media/census';
-import { CallQueue } from './calls/call-queue';
 import { CallService, type SignalingServer } from './calls/call-service';
 import { attachSignaling } from './signaling/signaling';
 import { createHttpApp } from './http/app';
+import { createApi, errorHandler } from './http/api';
+import { CallRouter } from './queue/call-router';
+import { CatalogStore } from './catalog/catalog-store';
+import { Accounts } from './auth/accounts';
+import { TokenService } from './auth/tokens';
+import { ensureDemoAccounts, type DemoCredentials } from './auth/demo-accounts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -25,12 +30,16 @@ export interface RunningServer {
   log: Logger;
   calls: CallService;
   census: MediaCensus;
+  accounts: Accounts;
+  tokens: TokenService;
+  catalog: CatalogStore;
+  demo?: DemoCredentials;
   close(): Promise<void>;
 }
 
 const census = new MediaCensus(); // one per process: mediasoup's observer is global
 
-export async function startServer(config: Config, opts: { redisKeyPrefix?: string } = {}): Promise<RunningServer> {
+export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.LOG_LEVEL);
   const redis = await openRedis({ url: config.REDIS_URL, dataDir: config.DATA_DIR, log });
   log.info({ redis: redis.where }, 'redis connected');
@@ -55,9 +64,16 @@ export async function startServer(config: Config, opts: { redisKeyPrefix?: strin
     maxHttpBufferSize: 256 * 1024,
     serveClient: false,
   });
-  const calls = new CallService(new CallQueue(redis.redis, opts.redisKeyPrefix), pool, io, log);
-  attachSignaling(io, calls, log);
-  httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot }));
+  const catalog = new CatalogStore(redis.redis);
+  await catalog.init();
+  const accounts = new Accounts(redis.redis);
+  const tokens = await TokenService.create(redis.redis, config.AUTH_SECRET);
+  const demo = config.DEMO_ACCOUNTS ? await ensureDemoAccounts(accounts, await catalog.current(), config.DATA_DIR) : undefined;
+  const router = new CallRouter(redis.redis, { offerTimeoutMs: config.OFFER_TIMEOUT_S * 1000, wrapUpMs: config.WRAP_UP_S * 1000 });
+  const calls = new CallService({ router, catalog, accounts, pool, io, redis: redis.redis, log });
+  attachSignaling(io, calls, tokens, log);
+  const api = createApi({ accounts, tokens, catalog, log });
+  httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log) }));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -76,9 +92,13 @@ export async function startServer(config: Config, opts: { redisKeyPrefix?: strin
     log,
     calls,
     census,
+    accounts,
+    tokens,
+    catalog,
+    demo,
     close: () =>
       (closing ??= (async () => {
-        calls.closeAll('server-shutdown');
+        calls.close('server-shutdown');
         await io.close(); // also closes httpServer
         pool!.close();
         await redis.close();

@@ -6,18 +6,26 @@
  */
 import { z } from 'zod';
 import type { types as msTypes } from 'mediasoup-client';
-import { Roles, TrackSources, type Role, type PartyRole, type TrackSource } from './roles';
+import { TrackSources, type Role, type PartyRole, type TrackSource } from './roles';
+import { AWAY_REASONS, DISPOSITIONS, MANUAL_AGENT_STATES, type AgentState } from './agent-state';
 import type { ErrorPayload } from './errors';
 
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'id: letters, digits and _.:- only');
 
-/** Socket handshake `auth`. Login and signed tokens replace the bare id in a later issue. */
-export const HandshakeAuth = z.object({
-  role: z.enum(Roles),
-  id,
-  name: z.string().min(1).max(64).optional(),
-});
+/** Socket handshake `auth`: a token from POST /api/auth/login (staff) or /api/auth/booth (device). */
+export const HandshakeAuth = z.object({ token: z.string().min(10).max(4096) });
 export type HandshakeAuth = z.infer<typeof HandshakeAuth>;
+
+/** What a resident may need from the agent beyond the matter's skill. */
+export const CallNeeds = z
+  .object({
+    /** Needs a sign-language capable agent / interpreter (手语服务). */
+    sign: z.boolean().optional(),
+    /** Dialect or language other than Mandarin, e.g. 'yue' (粤语). */
+    language: z.string().regex(/^[a-z]{2,8}$/).optional(),
+  })
+  .strict();
+export type CallNeeds = z.infer<typeof CallNeeds>;
 
 // mediasoup parameters: the outer shape is checked here; mediasoup itself
 // validates the inner details and its refusals come back as MEDIA_REJECTED.
@@ -42,12 +50,25 @@ const rtpCapabilities = z.looseObject({
 
 /** Request schemas, one per client→server event. */
 export const Requests = {
-  /** Booth: ask for an agent (single implicit queue for now). */
-  'call:request': z.object({}).strict(),
+  /** Booth: join the queue for a matter ('consult' = 不确定，咨询坐席). */
+  'call:request': z
+    .object({
+      matterId: z.union([id, z.literal('consult')]),
+      /** 帮办代办: elderly / disabled resident, marked at the booth. */
+      priority: z.boolean().optional(),
+      needs: CallNeeds.optional(),
+    })
+    .strict(),
   /** Booth: leave the queue before an agent answers. */
   'call:cancel': z.object({ callId: id }).strict(),
-  /** Agent: take a waiting call; creates the session. */
+  /** Agent: take the call offered to it; creates the session. */
   'call:answer': z.object({ callId: id }).strict(),
+  /** Agent: decline the call offered to it (it goes back to the queue, the agent to 'away'). */
+  'call:decline': z.object({ callId: id }).strict(),
+  /** Agent: choose available / away / offline (示闲/示忙/下线). */
+  'agent:setState': z.object({ state: z.enum(MANUAL_AGENT_STATES), reason: z.enum(AWAY_REASONS).optional() }).strict(),
+  /** Agent: close wrap-up (话后小结) with a disposition and become available. */
+  'agent:wrapUp': z.object({ disposition: z.enum(DISPOSITIONS), note: z.string().max(500).optional() }).strict(),
   /** Any party: end the session for everyone (booth, agent) or leave it (others). */
   'call:hangup': z.object({ sessionId: id }).strict(),
   'media:routerCapabilities': z.object({ sessionId: id }).strict(),
@@ -68,12 +89,41 @@ export const Requests = {
 export type RequestName = keyof typeof Requests;
 export type RequestPayload<K extends RequestName> = z.input<(typeof Requests)[K]>;
 
-export interface WaitingCall {
+/** A call offered to an agent (振铃). */
+export interface CallOffer {
   callId: string;
   boothId: string;
   boothName: string;
+  matterId: string;
+  matterName: string;
+  skill: string;
+  priority: boolean;
+  reqs: string[];
   /** ms since epoch */
   waitingSince: number;
+  /** the offer is withdrawn at this time (ms since epoch) unless answered */
+  expiresAt: number;
+}
+
+/** Queue figures per skill, for agents' and supervisors' overview. */
+export interface QueueSummary {
+  skills: Array<{ skill: string; waiting: number; longestWaitSec: number }>;
+  agents: Record<AgentState, number>;
+}
+
+export interface AgentStatusInfo {
+  state: AgentState;
+  since: number;
+  reason: string;
+  /** wrap-up ends automatically at this time */
+  until?: number;
+}
+
+/** The booth's place: position among the same skill's residents, and an estimate (null: no agent on duty). */
+export interface QueuePosition {
+  callId: string;
+  position: number;
+  estimatedWaitSec: number | null;
 }
 
 export interface PartyInfo {
@@ -115,9 +165,12 @@ export interface ConsumerInfo {
 
 /** What each request's ack carries on success. */
 export interface Responses {
-  'call:request': { callId: string; position: number };
+  'call:request': QueuePosition;
   'call:cancel': Record<string, never>;
   'call:answer': SessionInfo;
+  'call:decline': Record<string, never>;
+  'agent:setState': AgentStatusInfo;
+  'agent:wrapUp': AgentStatusInfo;
   'call:hangup': Record<string, never>;
   'media:routerCapabilities': msTypes.RtpCapabilities;
   'media:createTransport': TransportInfo;
@@ -137,10 +190,16 @@ export type ClientToServerEvents = {
 export type CallEndReason = 'hangup' | 'party-left' | 'media-failure' | 'server-shutdown';
 
 export interface ServerToClientEvents {
-  /** To agents: the waiting calls, longest-waiting first. */
-  'queue:update': (calls: WaitingCall[]) => void;
-  /** To a waiting booth: its place in the queue (1 = next). */
-  'call:position': (info: { callId: string; position: number }) => void;
+  /** To agents and supervisors: queue figures per skill and agents per state. */
+  'queue:update': (summary: QueueSummary) => void;
+  /** To a waiting booth: its place in the queue (1 = next) and the estimated wait. */
+  'call:position': (info: QueuePosition) => void;
+  /** To an agent: a resident is offered to you; answer before `expiresAt`. */
+  'call:offer': (offer: CallOffer) => void;
+  /** To an agent: the offer is gone (resident left, or not answered in time). */
+  'call:offerWithdrawn': (info: { callId: string; reason: 'cancelled' | 'missed' }) => void;
+  /** To an agent: its own state changed (also on connect). */
+  'agent:state': (status: AgentStatusInfo) => void;
   /** To the booth when an agent answers (the agent gets the same in its ack). */
   'call:started': (session: SessionInfo) => void;
   'call:ended': (info: { sessionId: string; reason: CallEndReason }) => void;
@@ -157,6 +216,12 @@ export interface SocketData {
   role: Role;
   userId: string;
   name: string;
+}
+
+/** REST: POST /api/auth/login and /api/auth/booth answers. */
+export interface LoginResult {
+  token: string;
+  expiresAt: number;
 }
 
 /** socket.io path shared by server and clients. */

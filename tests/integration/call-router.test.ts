@@ -91,7 +91,7 @@ describe('CallRouter on a real Redis', () => {
     const { ticket: t } = await r.enqueue(ticket('b1'), T0);
     await r.enqueue(ticket('b2'), T0 + 5);
     const events = await r.expireTimers(T0 + 1001);
-    expect(events).toEqual([{ kind: 'offer-missed', ticketId: t.ticketId, agentId: 'a1' }]);
+    expect(events).toEqual([{ kind: 'offer-missed', ticketId: t.ticketId, agentId: 'a1', offeredTo: undefined }]);
     expect((await r.agent('a1'))!.state).toBe('away');
     expect(await r.position(t)).toBe(1);
     // A second agent now gets the first resident, not the second.

@@ -1,12 +1,13 @@
 /**
- * Signaling against a real sfu (real Redis, real mediasoup): roles, validation,
- * ownership, and a node-only call from request to hang-up.
+ * Signaling and REST against a real sfu (real Redis, real mediasoup): tokens,
+ * roles, validation, ownership, skill routing, and a node-only call from
+ * request to wrap-up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
-import { ErrorCode, SOCKET_PATH, type SessionInfo, type WaitingCall } from '@xiaowu/shared';
+import { ErrorCode, SOCKET_PATH, type AgentStatusInfo, type CallOffer, type SessionInfo } from '@xiaowu/shared';
 import type { SignalingClient } from '@xiaowu/shared/client';
-import { nextEvent, startTestServer, waitFor, type TestServer } from '../support/server';
+import { nextEvent, startTestServer, waitFor, TEST_PASSWORD, type TestServer } from '../support/server';
 
 /** Sends a raw event (bypassing the typed client) and returns the ack. */
 function raw(c: SignalingClient, event: string, ...args: unknown[]): Promise<{ ok: boolean; error?: { code: string } }> {
@@ -14,76 +15,183 @@ function raw(c: SignalingClient, event: string, ...args: unknown[]): Promise<{ o
   return new Promise((resolve) => emit.call(c.socket, event, ...args, resolve));
 }
 
-describe('signaling', () => {
+async function connectError(srv: TestServer, auth: unknown): Promise<string | undefined> {
+  const s = io(srv.url, { path: SOCKET_PATH, transports: ['websocket'], auth: auth as object, reconnection: false });
+  const err = await new Promise<Error & { data?: { code: string } }>((r) => s.once('connect_error', r));
+  s.close();
+  return err.data?.code;
+}
+
+async function api(srv: TestServer, method: string, path: string, body?: unknown, token?: string) {
+  const res = await fetch(`${srv.url}/api${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { ok: boolean; data?: any; error?: { code: string } } };
+}
+
+describe('signaling and API', () => {
   let srv: TestServer;
   beforeAll(async () => {
-    srv = await startTestServer();
+    srv = await startTestServer({ OFFER_TIMEOUT_S: '5', WRAP_UP_S: '30' });
   });
   afterAll(async () => srv?.close());
 
-  it('refuses a handshake without valid credentials', async () => {
-    const s = io(srv.url, { path: SOCKET_PATH, transports: ['websocket'], auth: { role: 'root', id: '../../etc' }, reconnection: false });
-    const err = await new Promise<Error & { data?: { code: string } }>((r) => s.once('connect_error', r));
-    s.close();
-    expect(err.data?.code).toBe(ErrorCode.Unauthorized);
+  it('refuses connections without a valid token: missing, forged, tampered', async () => {
+    expect(await connectError(srv, {})).toBe(ErrorCode.Unauthorized);
+    expect(await connectError(srv, { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' })).toBe(ErrorCode.Unauthorized);
+    const { token } = await srv.booth('booth-tamper');
+    const [h, payload, sig] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'supervisor' })).toString('base64url');
+    expect(await connectError(srv, { token: `${h}.${forged}.${sig}` })).toBe(ErrorCode.Unauthorized);
+  });
+
+  it('logs staff in, limits guessing, and enrolls booths with their device secret', async () => {
+    await srv.staff({ username: 'login-agent' });
+    const good = await api(srv, 'POST', '/auth/login', { username: 'login-agent', password: TEST_PASSWORD });
+    expect(good.status).toBe(200);
+    expect(good.body.data.user).toMatchObject({ role: 'agent', userId: 'login-agent' });
+    expect((await api(srv, 'POST', '/auth/login', { username: 'login-agent', password: 'wrong password' })).body.error?.code).toBe(ErrorCode.Unauthorized);
+    expect((await api(srv, 'POST', '/auth/login', '{"username": broken json')).status).toBe(400);
+    expect((await api(srv, 'POST', '/auth/login', { username: 'x', password: 'y', admin: true })).body.error?.code).toBe(ErrorCode.BadRequest);
+    for (let i = 0; i < 10; i++) await api(srv, 'POST', '/auth/login', { username: 'victim', password: `guess-${i}` });
+    const limited = await api(srv, 'POST', '/auth/login', { username: 'victim', password: 'guess-x' });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error?.code).toBe(ErrorCode.RateLimited);
+
+    const { secret } = await srv.booth('booth-enroll', '安贞社区晓屋');
+    const enrolled = await api(srv, 'POST', '/auth/booth', { boothId: 'booth-enroll', secret });
+    expect(enrolled.body.data.booth).toMatchObject({ boothId: 'booth-enroll', name: '安贞社区晓屋' });
+    expect((await api(srv, 'POST', '/auth/booth', { boothId: 'booth-enroll', secret: 'not-the-secret' })).status).toBe(401);
+  });
+
+  it('serves the catalog, searches Chinese and pinyin initials, and versions edits by supervisors only', async () => {
+    const cat = await api(srv, 'GET', '/catalog');
+    expect(cat.body.data.departments.length).toBeGreaterThanOrEqual(8);
+    expect(cat.body.data.popular.length).toBeGreaterThan(0);
+    const byChinese = await api(srv, 'GET', `/catalog/search?q=${encodeURIComponent('养老金')}`);
+    expect(byChinese.body.data.map((m: { id: string }) => m.id)).toContain('shebao-retire-pension');
+    const byInitials = await api(srv, 'GET', '/catalog/search?q=txsl');
+    expect(byInitials.body.data.map((m: { id: string }) => m.id)).toContain('shebao-retire-pension');
+    const notice = await api(srv, 'GET', '/catalog/matters/shebao-retire-pension');
+    expect(notice.body.data.notice.materials.length).toBe(notice.body.data.matter.materials.length);
+    expect((await api(srv, 'GET', '/catalog/matters/no-such-matter')).status).toBe(404);
+
+    const full = (await srv.catalog.current()) as { version: number };
+    expect((await api(srv, 'PUT', '/catalog', full)).status).toBe(401);
+    expect((await api(srv, 'PUT', '/catalog', full, await srv.staff({ username: 'not-a-supervisor' }))).status).toBe(403);
+    const sup = await srv.staff({ username: 'sup', role: 'supervisor' });
+    expect((await api(srv, 'PUT', '/catalog', { ...full, matters: [] }, sup)).body.error?.code).toBe(ErrorCode.BadRequest);
+    const published = await api(srv, 'PUT', '/catalog', full, sup);
+    expect(published.body.data.version).toBe(full.version + 1);
+    // The old version stays readable for cases opened under it.
+    expect((await srv.catalog.version(full.version)).version).toBe(full.version);
   });
 
   it('answers wrong roles, malformed and unknown messages with typed errors', async () => {
-    const booth = await srv.client({ role: 'booth', id: 'booth-x' });
+    const booth = await srv.client((await srv.booth('booth-x')).token);
     await expect(booth.request('call:answer', { callId: 'c1' })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    await expect(booth.request('agent:setState', { state: 'available' })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
     expect((await raw(booth, 'call:cancel', { callId: 12 })).error?.code).toBe(ErrorCode.BadRequest);
     expect((await raw(booth, 'call:cancel', 'not an object')).error?.code).toBe(ErrorCode.BadRequest);
     expect((await raw(booth, 'call:cancel', { callId: 'a' }, { extra: 1 })).error?.code).toBe(ErrorCode.BadRequest);
     expect((await raw(booth, 'no:such:event', {})).error?.code).toBe(ErrorCode.BadRequest);
+    expect((await raw(booth, 'call:request', { matterId: 'consult', needs: { language: 'Klingon!' } })).error?.code).toBe(ErrorCode.BadRequest);
+    await expect(booth.request('call:request', { matterId: 'no-such-matter' })).rejects.toMatchObject({ code: ErrorCode.NotFound });
     await expect(booth.request('media:createTransport', { sessionId: 's-none', direction: 'send' })).rejects.toMatchObject({ code: ErrorCode.NotInSession });
     await expect(booth.request('call:cancel', { callId: 'nobody' })).rejects.toMatchObject({ code: ErrorCode.NotFound });
-    // A message without an ack is answered on the protocol:error channel.
     const protoErr = nextEvent<{ event: string; error: { code: string } }>(booth, 'protocol:error');
     (booth.socket.emit as unknown as (...a: unknown[]) => void).call(booth.socket, 'media:produce', { bogus: true });
     expect((await protoErr).error.code).toBe(ErrorCode.BadRequest);
+    const agent = await srv.client(await srv.staff({ username: 'agent-wrongrole', skills: ['shebao'] }));
+    await expect(agent.request('call:request', { matterId: 'consult' })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    await expect(agent.request('agent:wrapUp', { disposition: 'resolved' })).rejects.toMatchObject({ code: ErrorCode.InvalidState });
     // The connection is still usable afterwards.
-    const { callId } = await booth.request('call:request', {});
+    const { callId } = await booth.request('call:request', { matterId: 'consult' });
     await booth.request('call:cancel', { callId });
   });
 
-  it('runs a call: queue → answer → transports → hang-up, and cleans up every mediasoup object', async () => {
-    const agent = await srv.client({ role: 'agent', id: 'agent-1', name: '坐席一号' });
-    const booth = await srv.client({ role: 'booth', id: 'booth-1', name: '和平里社区' });
-    const queued = nextEvent<WaitingCall[]>(agent, 'queue:update');
-    const { callId, position } = await booth.request('call:request', {});
-    expect(position).toBe(1);
-    expect((await queued).map((c) => c.boothName)).toContain('和平里社区');
+  it('routes by skill: offer → answer → media → hang-up → wrap-up, cleaning up every mediasoup object', async () => {
+    const yibaoAgent = await srv.client(await srv.staff({ username: 'agent-yibao', name: '医保坐席', skills: ['yibao'] }));
+    const agent = await srv.client(await srv.staff({ username: 'agent-shebao', name: '社保坐席', skills: ['shebao'] }));
+    const booth = await srv.client((await srv.booth('booth-1', '和平里社区晓屋')).token);
+    await yibaoAgent.request('agent:setState', { state: 'available' });
+
+    // Nobody with the skill is on duty: the resident waits, with no estimate to promise.
+    const waiting = await booth.request('call:request', { matterId: 'shebao-retire-pension' });
+    expect(waiting).toMatchObject({ position: 1, estimatedWaitSec: null });
+    let wrongOffer = false;
+    yibaoAgent.on('call:offer', () => (wrongOffer = true));
+
+    // The shebao agent comes on duty and is offered the resident at once.
+    const offered = nextEvent<CallOffer>(agent, 'call:offer');
+    const st = await agent.request('agent:setState', { state: 'available' });
+    expect(['available', 'offered']).toContain(st.state);
+    const offer = await offered;
+    expect(offer).toMatchObject({ callId: waiting.callId, boothName: '和平里社区晓屋', matterId: 'shebao-retire-pension', skill: 'shebao' });
+    expect(offer.expiresAt).toBeGreaterThan(Date.now());
 
     const started = nextEvent<SessionInfo>(booth, 'call:started');
-    const session = await agent.request('call:answer', { callId });
+    const session = await agent.request('call:answer', { callId: offer.callId });
     expect((await started).sessionId).toBe(session.sessionId);
     expect(session.parties.map((p) => p.role).sort()).toEqual(['agent', 'booth']);
-
-    // A second agent cannot take the same resident.
-    const agent2 = await srv.client({ role: 'agent', id: 'agent-2' });
-    await expect(agent2.request('call:answer', { callId })).rejects.toMatchObject({ code: ErrorCode.CallUnavailable });
-    // …nor reach into the session.
-    await expect(agent2.request('media:routerCapabilities', { sessionId: session.sessionId })).rejects.toMatchObject({ code: ErrorCode.NotInSession });
+    // Neither another agent nor a second answer can take it.
+    await expect(yibaoAgent.request('call:answer', { callId: offer.callId })).rejects.toMatchObject({ code: ErrorCode.CallUnavailable });
+    await expect(yibaoAgent.request('media:routerCapabilities', { sessionId: session.sessionId })).rejects.toMatchObject({ code: ErrorCode.NotInSession });
+    await expect(booth.request('call:request', { matterId: 'consult' })).rejects.toMatchObject({ code: ErrorCode.CallAlreadyActive });
 
     const caps = await booth.request('media:routerCapabilities', { sessionId: session.sessionId });
     expect(caps.codecs?.map((c) => c.mimeType)).toEqual(expect.arrayContaining(['audio/opus', 'video/VP8', 'video/H264']));
     const send = await booth.request('media:createTransport', { sessionId: session.sessionId, direction: 'send' });
-    expect(send.iceCandidates.length).toBeGreaterThan(0);
     expect(send.iceCandidates.every((c) => c.address === '127.0.0.1')).toBe(true);
-    // The agent cannot use the booth's transport.
     await expect(
       agent.request('media:connectTransport', { transportId: send.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AA' }] } }),
     ).rejects.toMatchObject({ code: ErrorCode.NotFound });
-    await expect(booth.request('media:consume', { transportId: send.id, producerId: 'p-unknown', rtpCapabilities: {} })).rejects.toMatchObject({ code: ErrorCode.BadRequest });
-
     expect((await srv.stats()).counts).toMatchObject({ routers: 1, transports: 1 });
+
+    const wrap = nextEvent<AgentStatusInfo>(agent, 'agent:state');
     const ended = nextEvent<{ reason: string }>(agent, 'call:ended');
     await booth.request('call:hangup', { sessionId: session.sessionId });
     expect((await ended).reason).toBe('hangup');
     await waitFor(async () => (await srv.stats()).counts.routers === 0, 'router closed');
     expect((await srv.stats()).counts).toMatchObject({ routers: 0, transports: 0, producers: 0, consumers: 0 });
-    // The booth can call again.
-    const again = await booth.request('call:request', {});
-    expect(again.callId).not.toBe(callId);
+    const w = await wrap;
+    expect(w.state).toBe('wrap-up');
+    expect(w.until).toBeGreaterThan(Date.now());
+    const back = await agent.request('agent:wrapUp', { disposition: 'consult-only', note: '已告知所需材料' });
+    expect(back.state).toBe('available');
+    expect(wrongOffer).toBe(false);
+
+    // The booth can call again; with an agent on duty the estimate is a number.
+    const again = await booth.request('call:request', { matterId: 'shebao-card-reissue' });
+    expect(again.callId).not.toBe(waiting.callId);
+  });
+
+  it('passes an unanswered offer to the next agent and marks the silent one away', async () => {
+    const quiet = await srv.client(await srv.staff({ username: 'agent-quiet', skills: ['minzheng'] }));
+    const booth = await srv.client((await srv.booth('booth-2')).token);
+    await quiet.request('agent:setState', { state: 'available' });
+    const firstOffer = nextEvent<CallOffer>(quiet, 'call:offer');
+    // Only agent-quiet has the 民政 skill (consult would go to whoever is idle longest).
+    const pos = await booth.request('call:request', { matterId: 'minzheng-marriage-record' });
+    expect((await firstOffer).callId).toBe(pos.callId);
+    const withdrawn = nextEvent<{ reason: string }>(quiet, 'call:offerWithdrawn', 10_000);
+    expect((await withdrawn).reason).toBe('missed');
+    const status = await waitFor(async () => {
+      const a = await srv.calls.queueSummary();
+      return a.agents.away >= 1 ? a : undefined;
+    }, 'silent agent away');
+    expect(status.agents.away).toBeGreaterThanOrEqual(1);
+    // Back in the queue at the front, with nobody on duty for the skill: no estimate.
+    const p = await waitFor(async () => {
+      const q = await srv.calls.positionOf({ ticketId: pos.callId, skill: 'minzheng' });
+      return q.position === 1 ? q : undefined;
+    }, 'ticket re-queued');
+    expect(p.estimatedWaitSec).toBeNull();
+    const other = await srv.client(await srv.staff({ username: 'agent-next', skills: ['minzheng'] }));
+    const next = nextEvent<CallOffer>(other, 'call:offer');
+    await other.request('agent:setState', { state: 'available' });
+    expect((await next).callId).toBe(pos.callId);
   });
 });

@@ -4,12 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, startServer, type RunningServer } from '@xiaowu/sfu';
 import { SignalingClient } from '@xiaowu/shared/client';
-import type { HandshakeAuth } from '@xiaowu/shared';
+import type { StaffAccount } from '../../sfu/src/auth/accounts';
+
+export const TEST_PASSWORD = 'correct horse battery';
 
 export interface TestServer extends RunningServer {
   dataDir: string;
-  /** A signaling client connected as the given party; closed by `close()`. */
-  client(auth: HandshakeAuth): Promise<SignalingClient>;
+  /** A signaling client connected with a token; closed by `close()`. */
+  client(token: string): Promise<SignalingClient>;
+  /** Creates a staff account (password TEST_PASSWORD) and returns its token. */
+  staff(a: Partial<StaffAccount> & { username: string }): Promise<string>;
+  /** Provisions a booth and returns its token and device secret. */
+  booth(boothId: string, name?: string): Promise<{ token: string; secret: string }>;
   stats(): Promise<{ counts: Record<string, number>; sessions: Array<{ sessionId: string; parties: Array<{ role: string; producers: string[] }> }> }>;
 }
 
@@ -20,6 +26,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
+      DEMO_ACCOUNTS: 'false',
       MEDIASOUP_WORKERS: '1',
       RTC_LISTEN_IP: '127.0.0.1',
       RTC_PORT: '0',
@@ -31,8 +38,17 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   return {
     ...server,
     dataDir,
-    async client(auth) {
-      const c = new SignalingClient(server.url, auth, 5_000);
+    async staff(a) {
+      await server.accounts.createStaff({ name: a.username, role: 'agent', skills: [], tags: [], ...a }, TEST_PASSWORD);
+      const p = await server.accounts.login(a.username, TEST_PASSWORD);
+      return (await server.tokens.issue(p)).token;
+    },
+    async booth(boothId, name = `${boothId} 晓屋`) {
+      const secret = await server.accounts.provisionBooth({ boothId, name, community: '测试社区', address: '' });
+      return { token: (await server.tokens.issue({ role: 'booth', userId: boothId, name })).token, secret };
+    },
+    async client(token) {
+      const c = new SignalingClient(server.url, { token }, 5_000);
       clients.push(c);
       await new Promise<void>((resolve, reject) => {
         c.socket.once('connect', () => resolve());

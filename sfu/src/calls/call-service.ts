@@ -1,103 +1,189 @@
 /**
- * The call lifecycle on this node: a booth asks, an agent answers, a session
- * (router) is created for them, media flows, someone hangs up. Parties are
- * identified by role + user id, not by socket, so a party's notifications
- * reach whichever of its connections is live (room `u:<role>:<id>`).
+ * The call lifecycle: a booth asks for a matter, the router offers the
+ * resident to a matching agent, the agent answers, a session (mediasoup
+ * router) is created, media flows, someone hangs up, the agent wraps up.
+ * Parties are identified by role + user id, not by socket, so a party's
+ * notifications reach whichever of its connections is live (room `u:<role>:<id>`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'socket.io';
 import {
   AppError,
   ErrorCode,
+  AgentStates,
+  type AgentState,
+  type AgentStatusInfo,
+  type AwayReason,
   type CallEndReason,
+  type CallNeeds,
   type ClientToServerEvents,
+  type Disposition,
+  type ManualAgentState,
+  type QueuePosition,
+  type QueueSummary,
   type ServerToClientEvents,
   type SessionInfo,
   type SocketData,
 } from '@xiaowu/shared';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../log';
+import type { Accounts } from '../auth/accounts';
+import type { CatalogStore } from '../catalog/catalog-store';
 import { mediaCodecs } from '../media/codecs';
 import { Session, type Party, type PartyNotifier } from '../media/session';
 import type { WorkerPool } from '../media/worker-pool';
-import type { CallQueue } from './call-queue';
+import type { CallRouter, Ticket } from '../queue/call-router';
 
 export type SignalingServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type User = Pick<SocketData, 'role' | 'userId' | 'name'>;
 
 export const userRoom = (u: Pick<User, 'role' | 'userId'>) => `u:${u.role}:${u.userId}`;
-export const AGENTS_ROOM = 'agents';
+/** Agents and supervisors: receive queue figures. */
+export const DESK_ROOM = 'desks';
+/** Skill of the 咨询 entry ("not sure, ask an agent"). */
+export const CONSULT_SKILL = 'consult';
 
 /** A booth that drops while waiting keeps its place this long. */
 const WAITING_GRACE_MS = 20_000;
+const STAFFED: readonly AgentState[] = ['available', 'offered', 'in-call', 'wrap-up'];
+
+export interface CallServiceDeps {
+  router: CallRouter;
+  catalog: CatalogStore;
+  accounts: Accounts;
+  pool: WorkerPool;
+  io: SignalingServer;
+  redis: Redis;
+  log: Logger;
+}
 
 export class CallService implements PartyNotifier {
   private readonly sessions = new Map<string, Session>();
   private readonly sessionOfUser = new Map<string, Session>();
   private readonly pendingCancels = new Map<string, NodeJS.Timeout>();
+  private sweeper?: NodeJS.Timeout;
+  /** Set by close(): late disconnect handlers skip their Redis work. */
+  closing = false;
+  private publishTimer?: NodeJS.Timeout;
 
-  constructor(
-    private readonly queue: CallQueue,
-    private readonly pool: WorkerPool,
-    private readonly io: SignalingServer,
-    private readonly log: Logger,
-  ) {
-    pool.onWorkerDied = (routers) => {
+  constructor(private readonly d: CallServiceDeps) {
+    d.pool.onWorkerDied = (routers) => {
       for (const s of this.sessions.values()) if (routers.includes(s.router)) s.close('media-failure');
     };
+    // Offers not answered and wrap-ups that ran out; every node runs this, the scripts are atomic.
+    this.sweeper = setInterval(() => void this.sweep(), 500);
   }
 
   notify<E extends keyof ServerToClientEvents>(party: Party, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
-    (this.io.to(party.address).emit as (e: string, ...a: unknown[]) => void)(event, ...args);
+    this.emitTo(party.address, event, ...args);
   }
 
-  async request(booth: User): Promise<{ callId: string; position: number }> {
+  private emitTo<E extends keyof ServerToClientEvents>(room: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    (this.d.io.to(room).emit as (e: string, ...a: unknown[]) => void)(event, ...args);
+  }
+
+  private agentRoom(agentId: string) {
+    return userRoom({ role: 'agent', userId: agentId });
+  }
+
+  // ── booths ────────────────────────────────────────────────────────────────
+
+  async request(booth: User, req: { matterId: string; priority?: boolean; needs?: CallNeeds }): Promise<QueuePosition> {
     clearTimeout(this.pendingCancels.get(booth.userId));
     this.pendingCancels.delete(booth.userId);
-    const { call, position } = await this.queue.enqueue(booth.userId, booth.name);
-    this.log.info({ callId: call.callId, boothId: booth.userId, position }, 'call requested');
-    await this.publishQueue();
-    return { callId: call.callId, position };
+    const matter = req.matterId === CONSULT_SKILL ? { id: CONSULT_SKILL, name: '咨询', skill: CONSULT_SKILL } : await this.d.catalog.matter(req.matterId);
+    const reqs = [...(req.needs?.sign ? ['sign'] : []), ...(req.needs?.language ? [`lang:${req.needs.language}`] : [])];
+    const { ticket, offeredTo } = await this.d.router.enqueue({
+      boothId: booth.userId,
+      boothName: booth.name,
+      matterId: matter.id,
+      matterName: matter.name,
+      skill: matter.skill,
+      reqs,
+      priority: req.priority ?? false,
+    });
+    this.d.log.info({ callId: ticket.ticketId, boothId: booth.userId, matter: matter.id, skill: matter.skill, offeredTo }, 'call requested');
+    if (offeredTo) await this.sendOffer(offeredTo, ticket.ticketId);
+    this.publishSoon();
+    return this.positionOf(ticket);
   }
 
   async cancel(booth: User, callId: string): Promise<void> {
-    const removed = await this.queue.cancel(callId, booth.userId);
-    if (!removed) throw new AppError(ErrorCode.CallUnavailable, 'the call was already answered');
-    this.log.info({ callId, boothId: booth.userId }, 'call cancelled');
-    await this.publishQueue();
+    const { wasOfferedTo } = await this.d.router.withdraw(callId, booth.userId);
+    this.d.log.info({ callId, boothId: booth.userId }, 'call cancelled');
+    if (wasOfferedTo) {
+      this.emitTo(this.agentRoom(wasOfferedTo), 'call:offerWithdrawn', { callId, reason: 'cancelled' });
+      await this.afterAgentFreed(wasOfferedTo);
+    }
+    this.publishSoon();
+  }
+
+  // ── agents ────────────────────────────────────────────────────────────────
+
+  /** An agent connected: make sure the router knows its skills, and tell it where it stands. */
+  async agentConnected(agent: User): Promise<void> {
+    if (this.closing) return;
+    const account = await this.d.accounts.staff(agent.userId);
+    await this.d.router.registerAgent({ agentId: agent.userId, name: agent.name, skills: [...(account?.skills ?? []), CONSULT_SKILL], tags: account?.tags ?? [] });
+    await this.sendAgentState(agent.userId);
+    const status = await this.d.router.agent(agent.userId);
+    if (status?.state === 'offered' && status.ticketId) await this.sendOffer(agent.userId, status.ticketId);
+    this.emitTo(this.agentRoom(agent.userId), 'queue:update', await this.queueSummary());
+  }
+
+  async setAgentState(agent: User, state: ManualAgentState, reason?: AwayReason): Promise<AgentStatusInfo> {
+    const { offered } = await this.d.router.setAgentState(agent.userId, state, reason ?? '');
+    if (offered) await this.sendOffer(agent.userId, offered);
+    this.publishSoon();
+    return this.sendAgentState(agent.userId);
+  }
+
+  async wrapUp(agent: User, disposition: Disposition, note?: string): Promise<AgentStatusInfo> {
+    const status = await this.d.router.agent(agent.userId);
+    if (status?.state !== 'wrap-up') throw new AppError(ErrorCode.InvalidState, 'not in wrap-up');
+    await this.d.redis.xadd(`${this.d.router.prefix}dispositions`, 'MAXLEN', '~', '100000', '*', 'agent', agent.userId, 'disposition', disposition, 'note', note ?? '', 'at', String(Date.now()));
+    return this.setAgentState(agent, 'available');
   }
 
   async answer(agent: User, callId: string): Promise<SessionInfo> {
     if (this.sessionOfUser.has(userRoom(agent))) throw new AppError(ErrorCode.CallAlreadyActive, 'finish the current call first');
     const sessionId = randomUUID();
-    const call = await this.queue.claim(callId, agent.userId, sessionId);
+    const ticket = await this.d.router.accept(callId, agent.userId, sessionId);
     let session: Session;
     try {
-      const { router, webRtcServer } = await this.pool.createRouter(mediaCodecs);
+      const { router, webRtcServer } = await this.d.pool.createRouter(mediaCodecs);
       session = new Session(sessionId, callId, router, webRtcServer, this);
     } catch (err) {
-      await this.queue.unclaim(call);
+      const { offeredTo } = await this.d.router.requeue(callId, agent.userId, 'available', 'setup-failed');
+      if (offeredTo) await this.sendOffer(offeredTo, callId);
       throw err;
     }
-    const booth: User = { role: 'booth', userId: call.boothId, name: call.boothName };
+    const booth: User = { role: 'booth', userId: ticket.boothId, name: ticket.boothName };
     const boothParty = session.addParty(booth, userRoom(booth));
     const agentParty = session.addParty(agent, userRoom(agent));
     this.sessions.set(sessionId, session);
     this.sessionOfUser.set(userRoom(booth), session);
     this.sessionOfUser.set(userRoom(agent), session);
-    session.onClose = (reason) => void this.onSessionClosed(session, reason, call);
-    this.log.info({ sessionId, callId, agentId: agent.userId, boothId: call.boothId }, 'call answered, session created');
+    session.onClose = (reason) => void this.onSessionClosed(session, reason, ticket);
+    this.d.log.info({ sessionId, callId, agentId: agent.userId, boothId: ticket.boothId, matter: ticket.matterId }, 'call answered, session created');
 
-    const info = (you: Party): SessionInfo => ({
-      sessionId,
-      callId,
-      startedAt: session.startedAt,
-      you: you.info,
-      parties: session.partyInfos(),
-    });
+    const info = (you: Party): SessionInfo => ({ sessionId, callId, startedAt: session.startedAt, you: you.info, parties: session.partyInfos() });
     this.notify(boothParty, 'call:started', info(boothParty));
-    await this.publishQueue();
+    await this.sendAgentState(agent.userId);
+    this.publishSoon();
     return info(agentParty);
   }
+
+  async decline(agent: User, callId: string): Promise<void> {
+    const { requeued, offeredTo } = await this.d.router.requeue(callId, agent.userId, 'away', 'declined');
+    const t = await this.d.router.ticket(callId);
+    if (!requeued || t?.state === 'answered') throw new AppError(ErrorCode.CallUnavailable, 'this call is not offered to you');
+    if (offeredTo) await this.sendOffer(offeredTo, callId);
+    await this.sendAgentState(agent.userId);
+    this.publishSoon();
+  }
+
+  // ── sessions ──────────────────────────────────────────────────────────────
 
   async hangup(user: User, sessionId: string): Promise<void> {
     const { session } = this.partyOf(user, sessionId);
@@ -118,54 +204,157 @@ export class CallService implements PartyNotifier {
 
   /** A user's last connection went away. */
   async userGone(user: User): Promise<void> {
+    if (this.closing) return;
     const session = this.sessionOfUser.get(userRoom(user));
     if (session && (user.role === 'booth' || user.role === 'agent')) {
       // Reconnection into a running session comes with issue 8; until then the call ends.
       session.close('party-left');
-      return;
+    }
+    if (user.role === 'agent') {
+      const status = await this.d.router.agent(user.userId);
+      if (status?.state === 'offered' && status.ticketId) {
+        const { offeredTo } = await this.d.router.requeue(status.ticketId, user.userId, 'away', 'disconnected');
+        if (offeredTo) await this.sendOffer(offeredTo, status.ticketId);
+      }
+      // in-call → wrap-up happens when the session's close is processed; offline from any state that allows it.
+      await this.d.router.setAgentState(user.userId, 'offline', 'disconnected').catch(() => undefined);
+      this.publishSoon();
     }
     if (user.role === 'booth') {
-      const call = await this.queue.activeCallOf(user.userId);
-      if (call?.state === 'waiting') {
-        const t = setTimeout(() => {
+      const t = await this.d.router.activeTicketOf(user.userId);
+      if (t && (t.state === 'waiting' || t.state === 'offered')) {
+        const timer = setTimeout(() => {
           this.pendingCancels.delete(user.userId);
-          void this.queue
-            .cancel(call.callId, user.userId)
-            .then(() => this.publishQueue())
-            .catch((err) => this.log.warn({ err, callId: call.callId }, 'could not drop an abandoned call'));
+          void this.cancel(user, t.ticketId).catch((err) => this.d.log.warn({ err, callId: t.ticketId }, 'could not drop an abandoned call'));
         }, WAITING_GRACE_MS);
-        this.pendingCancels.set(user.userId, t);
+        this.pendingCancels.set(user.userId, timer);
       }
     }
   }
 
-  /** Tells agents the queue and each waiting booth its place. */
-  async publishQueue(): Promise<void> {
-    const waiting = await this.queue.waiting();
-    this.io.to(AGENTS_ROOM).emit(
-      'queue:update',
-      waiting.map(({ callId, boothId, boothName, waitingSince }) => ({ callId, boothId, boothName, waitingSince })),
+  // ── figures ───────────────────────────────────────────────────────────────
+
+  async queueSummary(): Promise<QueueSummary> {
+    const now = Date.now();
+    const skills = await this.d.router.activeSkills();
+    const rows = await Promise.all(
+      skills.map(async (skill) => {
+        const waiting = await this.d.router.waiting(skill, 1);
+        const count = await this.d.redis.zcard(`${this.d.router.prefix}q:${skill}`);
+        return { skill, waiting: count, longestWaitSec: waiting[0] ? Math.round((now - waiting[0].enqueuedAt) / 1000) : 0 };
+      }),
     );
-    waiting.forEach((c, i) => this.io.to(userRoom({ role: 'booth', userId: c.boothId })).emit('call:position', { callId: c.callId, position: i + 1 }));
+    const agents = Object.fromEntries(AgentStates.map((s) => [s, 0])) as Record<AgentState, number>;
+    for (const a of await this.d.router.agents()) agents[a.state]++;
+    return { skills: rows.filter((r) => r.waiting > 0), agents };
   }
 
-  async queueSnapshot() {
-    return this.queue.waiting();
+  /** Position and estimated wait: place × average handling time ÷ agents on duty for the skill. */
+  async positionOf(ticket: Pick<Ticket, 'ticketId' | 'skill'>): Promise<QueuePosition> {
+    const position = await this.d.router.position(ticket);
+    const staffed = (await this.d.router.agents()).filter((a) => a.skills.includes(ticket.skill) && STAFFED.includes(a.state)).length;
+    const aht = await this.d.router.averageHandlingSeconds(ticket.skill);
+    const estimatedWaitSec = position === 0 ? 0 : staffed === 0 ? null : Math.round((position * aht) / staffed);
+    return { callId: ticket.ticketId, position, estimatedWaitSec };
   }
 
   describeSessions() {
     return [...this.sessions.values()].map((s) => s.describe());
   }
 
-  closeAll(reason: CallEndReason): void {
+  close(reason: CallEndReason): void {
+    this.closing = true;
+    clearInterval(this.sweeper);
+    clearTimeout(this.publishTimer);
     for (const s of [...this.sessions.values()]) s.close(reason);
     for (const t of this.pendingCancels.values()) clearTimeout(t);
   }
 
-  private async onSessionClosed(session: Session, reason: CallEndReason, call: { callId: string; boothId: string }): Promise<void> {
+  // ── internals ─────────────────────────────────────────────────────────────
+
+  private async sendOffer(agentId: string, ticketId: string): Promise<void> {
+    const t = await this.d.router.ticket(ticketId);
+    if (!t || t.state !== 'offered') return;
+    const status = await this.d.router.agent(agentId);
+    this.emitTo(this.agentRoom(agentId), 'call:offer', {
+      callId: t.ticketId,
+      boothId: t.boothId,
+      boothName: t.boothName,
+      matterId: t.matterId,
+      matterName: t.matterName,
+      skill: t.skill,
+      priority: t.priority,
+      reqs: t.reqs,
+      waitingSince: t.enqueuedAt,
+      expiresAt: (status?.since ?? Date.now()) + this.d.router.offerTimeoutMs,
+    });
+    await this.sendAgentState(agentId);
+  }
+
+  private async sendAgentState(agentId: string): Promise<AgentStatusInfo> {
+    const s = await this.d.router.agent(agentId);
+    const info: AgentStatusInfo = s
+      ? { state: s.state, since: s.since, reason: s.reason, until: s.state === 'wrap-up' ? s.since + this.d.router.wrapUpMs : undefined }
+      : { state: 'offline', since: Date.now(), reason: '' };
+    this.emitTo(this.agentRoom(agentId), 'agent:state', info);
+    return info;
+  }
+
+  /** An agent became free without choosing to: it may get the next resident at once. */
+  private async afterAgentFreed(agentId: string): Promise<void> {
+    const offered = await this.d.router.dispatchAgent(agentId);
+    if (offered) await this.sendOffer(agentId, offered);
+    else await this.sendAgentState(agentId);
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      for (const ev of await this.d.router.expireTimers()) {
+        if (ev.kind === 'offer-missed') {
+          this.d.log.info({ callId: ev.ticketId, agentId: ev.agentId }, 'offer not answered; back in the queue');
+          this.emitTo(this.agentRoom(ev.agentId), 'call:offerWithdrawn', { callId: ev.ticketId, reason: 'missed' });
+          await this.sendAgentState(ev.agentId);
+          if (ev.offeredTo) await this.sendOffer(ev.offeredTo, ev.ticketId);
+        } else if (ev.offered) await this.sendOffer(ev.agentId, ev.offered);
+        else await this.sendAgentState(ev.agentId);
+        this.publishSoon();
+      }
+    } catch (err) {
+      this.d.log.error({ err }, 'queue sweep failed');
+    }
+  }
+
+  /** Queue figures to desks and positions to waiting booths, at most every 200 ms. */
+  private publishSoon(): void {
+    if (this.publishTimer || this.closing) return;
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined;
+      void this.publishQueue().catch((err) => this.d.log.error({ err }, 'queue publish failed'));
+    }, 200);
+  }
+
+  async publishQueue(): Promise<void> {
+    this.d.io.to(DESK_ROOM).emit('queue:update', await this.queueSummary());
+    for (const skill of await this.d.router.activeSkills()) {
+      for (const t of await this.d.router.waiting(skill, 100)) {
+        this.emitTo(userRoom({ role: 'booth', userId: t.boothId }), 'call:position', await this.positionOf(t));
+      }
+    }
+  }
+
+  private async onSessionClosed(session: Session, reason: CallEndReason, ticket: Ticket): Promise<void> {
     this.sessions.delete(session.id);
     for (const [k, s] of this.sessionOfUser) if (s === session) this.sessionOfUser.delete(k);
-    this.log.info({ sessionId: session.id, reason, seconds: Math.round((Date.now() - session.startedAt) / 1000) }, 'session ended');
-    await this.queue.finish(call, 'ended').catch((err) => this.log.error({ err, callId: call.callId }, 'could not close call record'));
+    if (this.closing) return; // the call record is finished by whichever node serves the parties next
+    const seconds = Math.round((Date.now() - session.startedAt) / 1000);
+    this.d.log.info({ sessionId: session.id, reason, seconds }, 'session ended');
+    try {
+      const agentId = await this.d.router.finish(ticket.ticketId);
+      await this.d.router.recordHandlingTime(ticket.skill, seconds);
+      if (agentId) await this.sendAgentState(agentId);
+      this.publishSoon();
+    } catch (err) {
+      this.d.log.error({ err, callId: ticket.ticketId }, 'could not close the call record');
+    }
   }
 }

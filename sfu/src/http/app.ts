@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { CallService } from '../calls/call-service';
 import type { MediaCensus } from '../media/census';
@@ -17,6 +17,8 @@ export interface AppDeps {
   calls: CallService;
   /** Folder holding booth-client/ and agent-console/ builds (their dist/). */
   webRoot: string;
+  api: Router;
+  errorHandler: ErrorRequestHandler;
 }
 
 export function createHttpApp(deps: AppDeps): Express {
@@ -36,8 +38,10 @@ export function createHttpApp(deps: AppDeps): Express {
   });
 
   app.get('/api/queue', async (_req, res) => {
-    res.json({ waiting: await deps.calls.queueSnapshot() });
+    res.json(await deps.calls.queueSummary());
   });
+
+  app.use('/api', deps.api);
 
   for (const [mount, dir] of [
     ['/booth', 'booth-client'],
@@ -51,6 +55,7 @@ export function createHttpApp(deps: AppDeps): Express {
   app.get('/', (_req, res) => res.redirect('/agent/'));
 
   app.use((_req, res) => res.status(404).json({ ok: false, error: { code: 'NOT_FOUND', message: 'no such route' } }));
+  app.use(deps.errorHandler);
   return app;
 }
 

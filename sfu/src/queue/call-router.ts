@@ -50,7 +50,9 @@ export interface AgentStatus extends AgentProfile {
   ticketId?: string;
 }
 
-export type TimerEvent = { kind: 'offer-missed'; ticketId: string; agentId: string } | { kind: 'wrap-up-ended'; agentId: string };
+export type TimerEvent =
+  | { kind: 'offer-missed'; ticketId: string; agentId: string; offeredTo?: string }
+  | { kind: 'wrap-up-ended'; agentId: string; offered?: string };
 
 export interface RouterOptions {
   prefix?: string;
@@ -196,16 +198,13 @@ export class CallRouter {
       if (kind === 'offer') {
         const t = await this.ticket(id);
         if (t?.state === 'offered' && t.agentId) {
-          const { requeued } = await this.requeue(id, t.agentId, 'away', 'missed-offer', now);
-          if (requeued) events.push({ kind: 'offer-missed', ticketId: id, agentId: t.agentId });
+          const { requeued, offeredTo } = await this.requeue(id, t.agentId, 'away', 'missed-offer', now);
+          if (requeued) events.push({ kind: 'offer-missed', ticketId: id, agentId: t.agentId, offeredTo });
         } else await this.redis.zrem(this.key('timers'), member);
       } else if (kind === 'wrap') {
         const ok = await this.run(SET_STATE, id, 'wrap-up', 'available', now, 'wrap-up-timeout');
         await this.redis.zrem(this.key('timers'), member);
-        if (ok === 1) {
-          events.push({ kind: 'wrap-up-ended', agentId: id });
-          await this.dispatchAgent(id, now);
-        }
+        if (ok === 1) events.push({ kind: 'wrap-up-ended', agentId: id, offered: await this.dispatchAgent(id, now) });
       }
     }
     return events;

@@ -20,7 +20,8 @@ import {
   type SocketData,
 } from '@xiaowu/shared';
 import type { Logger } from '../log';
-import { AGENTS_ROOM, CallService, userRoom, type SignalingServer, type User } from '../calls/call-service';
+import { DESK_ROOM, CallService, userRoom, type SignalingServer, type User } from '../calls/call-service';
+import type { TokenService } from '../auth/tokens';
 import type { types } from 'mediasoup';
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -31,6 +32,9 @@ const allowed: Record<RequestName, readonly Role[]> = {
   'call:request': ['booth'],
   'call:cancel': ['booth'],
   'call:answer': ['agent'],
+  'call:decline': ['agent'],
+  'agent:setState': ['agent'],
+  'agent:wrapUp': ['agent'],
   'call:hangup': ['booth', 'agent', 'interpreter', 'supervisor'],
   'media:routerCapabilities': ['booth', 'agent', 'interpreter', 'supervisor'],
   'media:createTransport': ['booth', 'agent', 'interpreter', 'supervisor'],
@@ -41,11 +45,14 @@ const allowed: Record<RequestName, readonly Role[]> = {
   'media:closeProducer': ['booth', 'agent', 'interpreter'],
 };
 
-export function attachSignaling(io: SignalingServer, calls: CallService, log: Logger): void {
+export function attachSignaling(io: SignalingServer, calls: CallService, tokens: TokenService, log: Logger): void {
   const handlers: { [K in RequestName]: Handler<K> } = {
-    'call:request': (u) => calls.request(u),
+    'call:request': (u, p) => calls.request(u, p),
     'call:cancel': async (u, p) => (await calls.cancel(u, p.callId), {}),
     'call:answer': (u, p) => calls.answer(u, p.callId),
+    'call:decline': async (u, p) => (await calls.decline(u, p.callId), {}),
+    'agent:setState': (u, p) => calls.setAgentState(u, p.state, p.reason),
+    'agent:wrapUp': (u, p) => calls.wrapUp(u, p.disposition, p.note),
     'call:hangup': async (u, p) => (await calls.hangup(u, p.sessionId), {}),
     'media:routerCapabilities': async (u, p) => calls.partyOf(u, p.sessionId).session.router.rtpCapabilities as Responses['media:routerCapabilities'],
     'media:createTransport': (u, p) => {
@@ -79,23 +86,27 @@ export function attachSignaling(io: SignalingServer, calls: CallService, log: Lo
   };
 
   io.use((socket, next) => {
-    const auth = HandshakeAuth.safeParse(socket.handshake.auth);
-    if (!auth.success) {
+    const fail = (message: string) => {
       const err = new Error('invalid handshake credentials') as Error & { data: ErrorPayload };
-      err.data = { code: ErrorCode.Unauthorized, message: z.prettifyError(auth.error) };
-      return next(err);
-    }
-    socket.data = { role: auth.data.role, userId: auth.data.id, name: auth.data.name ?? auth.data.id };
-    next();
+      err.data = { code: ErrorCode.Unauthorized, message };
+      next(err);
+    };
+    const auth = HandshakeAuth.safeParse(socket.handshake.auth);
+    if (!auth.success) return fail(z.prettifyError(auth.error));
+    tokens.verify(auth.data.token).then(
+      (p) => {
+        socket.data = { role: p.role, userId: p.userId, name: p.name };
+        next();
+      },
+      (err: AppError) => fail(err.message),
+    );
   });
 
   io.on('connection', (socket: AppSocket) => {
     const user: User = { ...socket.data };
     void socket.join(userRoom(user));
-    if (user.role === 'agent') {
-      void socket.join(AGENTS_ROOM);
-      void calls.publishQueue().catch((err) => log.error({ err }, 'queue publish failed'));
-    }
+    if (user.role === 'agent' || user.role === 'supervisor') void socket.join(DESK_ROOM);
+    if (user.role === 'agent') void calls.agentConnected(user).catch((err) => log.error({ err }, 'agent registration failed'));
     log.debug({ role: user.role, userId: user.userId, sid: socket.id }, 'connected');
 
     socket.onAny((event: string, ...args: unknown[]) => {

@@ -100,7 +100,7 @@ export const Catalog = z
     version: z.number().int().min(1),
     departments: z.array(Department).min(1),
     themes: z.array(Theme),
-    matters: z.array(Matter),
+    matters: z.array(Matter).min(1),
   })
   .superRefine((c, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });

@@ -1,2 +1,3 @@
 export * from './signaling';
 export * from './call-media';
+export * from './http';
