@@ -5,11 +5,20 @@
  * cancel or a hang-up in the middle of one never leaves a camera running.
  */
 import { CallMedia, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
-import type { SessionInfo } from '@xiaowu/shared';
+import { ErrorCode, type CallNeeds, type QueuePosition, type SessionInfo } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
 
 export type Phase = 'idle' | 'waiting' | 'in-call' | 'ended';
 export type Connection = 'connecting' | 'online' | 'offline';
+
+/** What the resident asks for: a matter of the catalog, or 'consult' (不确定办什么). */
+export interface CallRequest {
+  matterId: string;
+  /** Shown on the waiting screen; not sent. */
+  matterName: string;
+  priority: boolean;
+  needs: CallNeeds;
+}
 
 export interface BoothState {
   phase: Phase;
@@ -18,9 +27,13 @@ export interface BoothState {
   fatal?: MessageKey;
   /** While waiting: opening the camera, then in the queue. */
   stage?: 'media' | 'queue';
+  /** The matter of the current (or last) call. */
+  request?: CallRequest;
   callId?: string;
-  /** Place in the queue, 1 = next. */
+  /** Place in the queue, 1 = next; 0 = no longer queued (being offered to an agent). */
   position?: number;
+  /** Server's estimate; null = no agent on duty for this matter. */
+  estimatedWaitSec?: number | null;
   waitingSince?: number;
   session?: SessionInfo;
   callStartedAt?: number;
@@ -52,7 +65,12 @@ async function openCameraAndMic(): Promise<MediaStream> {
 export interface BoothCallOptions {
   /** Called when the end screen returns to idle on its own (e.g. to reset the language). */
   onAutoReturn?: () => void;
+  /** A fresh device token when the server refused ours at connect (expired). */
+  reauthenticate?: () => Promise<string>;
 }
+
+/** At most one token refresh per this interval, so a refused fresh token cannot loop. */
+const REAUTH_INTERVAL_MS = 60_000;
 
 export class BoothCall {
   private state: BoothState;
@@ -64,6 +82,8 @@ export class BoothCall {
   /** The callId of the latest 'call:request' ack, even a stale one (see cancel()). */
   private lastCallId: string | undefined;
   private returnTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastReauth = 0;
+  private reauthTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly sig: SignalingClient,
@@ -84,12 +104,18 @@ export class BoothCall {
     });
     socket.on('connect_error', (err) => {
       // socket.io retries by itself unless the server refused the handshake.
-      this.set({ connection: 'offline', fatal: socket.active ? undefined : errorKey(err, 'errors.UNAUTHORIZED') });
+      if (socket.active) {
+        this.set({ connection: 'offline' });
+        return;
+      }
+      const refused = (err as { data?: { code?: string } }).data?.code === ErrorCode.Unauthorized;
+      if (refused && this.options.reauthenticate) this.renewToken();
+      else this.set({ connection: 'offline', fatal: errorKey(err, 'errors.UNAUTHORIZED') });
     });
 
-    sig.on('call:position', ({ callId, position }) => {
+    sig.on('call:position', (info) => {
       const s = this.state;
-      if (s.phase === 'waiting' && (s.callId === undefined || s.callId === callId)) this.set({ position });
+      if (s.phase === 'waiting' && (s.callId === undefined || s.callId === info.callId)) this.setPosition(info);
     });
     sig.on('call:started', (session) => void this.onStarted(session));
     sig.on('call:ended', ({ sessionId, reason }) => {
@@ -115,16 +141,18 @@ export class BoothCall {
 
   // --- actions -------------------------------------------------------------
 
-  /** 「呼叫坐席」: camera first (a clear message if it fails), then join the queue. */
-  async start(): Promise<void> {
+  /** 「材料备齐了，呼叫坐席」 / 「直接咨询坐席」: camera first (a clear message if it fails), then join the queue. */
+  async start(request: CallRequest): Promise<void> {
     if (this.state.phase !== 'idle') return;
     const attempt = ++this.attempt;
     this.set({
       phase: 'waiting',
       stage: 'media',
+      request,
       waitingSince: Date.now(),
       callId: undefined,
       position: undefined,
+      estimatedWaitSec: undefined,
       session: undefined,
       endReason: undefined,
       error: undefined,
@@ -152,8 +180,16 @@ export class BoothCall {
    * it returns the same call and place (within the server's grace period).
    */
   private async joinQueue(attempt: number): Promise<void> {
+    const request = this.state.request;
+    if (!request) return;
     try {
-      const { callId, position } = await this.sig.request('call:request', {});
+      const needs = request.needs.sign || request.needs.language ? request.needs : undefined;
+      const ack = await this.sig.request('call:request', {
+        matterId: request.matterId,
+        ...(request.priority ? { priority: true } : {}),
+        ...(needs ? { needs } : {}),
+      });
+      const { callId } = ack;
       this.lastCallId = callId;
       if (attempt !== this.attempt) {
         // Cancelled while the request was on its way. If the resident has
@@ -163,7 +199,10 @@ export class BoothCall {
       }
       // 'call:started' may in theory have overtaken the ack: then stay in-call
       // (getState(): TypeScript would keep its narrowing from before the await).
-      if (this.getState().phase === 'waiting') this.set({ callId, position });
+      if (this.getState().phase === 'waiting') {
+        this.set({ callId });
+        this.setPosition(ack);
+      }
     } catch (err) {
       if (attempt !== this.attempt || this.getState().phase !== 'waiting') return;
       // Lost with the connection: the 'connect' handler asks again.
@@ -246,6 +285,40 @@ export class BoothCall {
 
   // --- helpers -------------------------------------------------------------
 
+  private setPosition({ position, estimatedWaitSec }: QueuePosition): void {
+    this.set({ position, estimatedWaitSec });
+  }
+
+  /** The server refused our token (it expires after 7 days): sign in again and reconnect. */
+  private renewToken(): void {
+    const wait = this.lastReauth + REAUTH_INTERVAL_MS - Date.now();
+    this.set({ connection: 'offline' });
+    if (this.reauthTimer !== undefined) return;
+    this.reauthTimer = setTimeout(
+      () => {
+        this.reauthTimer = undefined;
+        this.lastReauth = Date.now();
+        this.options.reauthenticate!().then(
+          (token) => {
+            this.setToken(token);
+            this.sig.socket.connect();
+          },
+          (err) => {
+            console.error('booth sign-in failed', err);
+            this.set({ fatal: errorKey(err, 'errors.UNAUTHORIZED') });
+            this.renewToken(); // and try again a minute later
+          },
+        );
+      },
+      Math.max(0, wait),
+    );
+  }
+
+  /** The token for the next (re)connection; a live connection is not affected. */
+  setToken(token: string): void {
+    this.sig.socket.auth = { token };
+  }
+
   private removeRemoteTrack(producerId: string): void {
     const tracks = this.state.remoteTracks;
     if (tracks.some((t) => t.producer.producerId === producerId)) {
@@ -280,6 +353,7 @@ export class BoothCall {
       stage: undefined,
       callId: undefined,
       position: undefined,
+      estimatedWaitSec: undefined,
       waitingSince: undefined,
       session: undefined,
       callStartedAt: undefined,

@@ -14,7 +14,10 @@ const Env = z.object({
   /** Address the HTTP server binds; loopback unless deployed behind a proxy. */
   HOST: z.string().default('127.0.0.1'),
   /** Existing Redis (redis://…); unset = start a local redis-server child with AOF on. */
-  REDIS_URL: z.string().url().optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^(rediss?:\/\/|unix:\/\/\/)\S+$/, 'redis://host:port[/db], rediss://… or unix:///path/to/redis.sock')
+    .optional(),
   /** Where the embedded Redis, uploads and recordings live. */
   DATA_DIR: z.string().default(path.resolve(process.cwd(), 'data')),
   /** mediasoup workers; default one per core. */

@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
 import { SOCKET_PATH } from '@xiaowu/shared';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
@@ -33,6 +34,7 @@ export interface RunningServer {
   accounts: Accounts;
   tokens: TokenService;
   catalog: CatalogStore;
+  router: CallRouter;
   demo?: DemoCredentials;
   close(): Promise<void>;
 }
@@ -64,6 +66,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     maxHttpBufferSize: 256 * 1024,
     serveClient: false,
   });
+  // Events for a party reach it whichever node it is connected to.
+  const pub = redis.redis.duplicate();
+  const sub = redis.redis.duplicate();
+  io.adapter(createAdapter(pub, sub, { key: '{xw}:io' }));
   const catalog = new CatalogStore(redis.redis);
   await catalog.init();
   const accounts = new Accounts(redis.redis);
@@ -95,12 +101,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     accounts,
     tokens,
     catalog,
+    router,
     demo,
     close: () =>
       (closing ??= (async () => {
         calls.close('server-shutdown');
         await io.close(); // also closes httpServer
         pool!.close();
+        pub.disconnect();
+        sub.disconnect();
         await redis.close();
       })()),
   };

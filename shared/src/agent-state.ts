@@ -20,6 +20,9 @@ export const AGENT_TRANSITIONS: Record<AgentState, readonly AgentState[]> = {
 export const MANUAL_AGENT_STATES = ['available', 'away', 'offline'] as const;
 export type ManualAgentState = (typeof MANUAL_AGENT_STATES)[number];
 
+/** States an agent can leave by hand; ringing and in-call end through answer/decline/hang-up. */
+export const MANUAL_FROM_STATES: readonly AgentState[] = ['offline', 'available', 'away', 'wrap-up'];
+
 export function canTransition(from: AgentState, to: AgentState): boolean {
   return AGENT_TRANSITIONS[from].includes(to);
 }

@@ -209,6 +209,8 @@ export class CallService implements PartyNotifier {
     if (session && (user.role === 'booth' || user.role === 'agent')) {
       // Reconnection into a running session comes with issue 8; until then the call ends.
       session.close('party-left');
+      // Finish the record now (idempotent) so the agent below is in wrap-up, not in-call.
+      await this.d.router.finish(session.callId);
     }
     if (user.role === 'agent') {
       const status = await this.d.router.agent(user.userId);

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { AppError, ErrorCode, canTransition, type AgentState, type ManualAgentState } from '@xiaowu/shared';
+import { AppError, ErrorCode, MANUAL_FROM_STATES, canTransition, type AgentState, type ManualAgentState } from '@xiaowu/shared';
 import { ACCEPT, DISPATCH_AGENT, DISPATCH_TICKET, FINISH, REQUEUE, SET_STATE, WITHDRAW } from './scripts';
 
 export type TicketState = 'waiting' | 'offered' | 'answered' | 'cancelled' | 'ended';
@@ -180,7 +180,7 @@ export class CallRouter {
       const status = await this.agent(agentId);
       if (!status) throw new AppError(ErrorCode.NotFound, `unknown agent ${agentId}`);
       if (status.state === to) return { from: to };
-      if (!canTransition(status.state, to)) {
+      if (!MANUAL_FROM_STATES.includes(status.state) || !canTransition(status.state, to)) {
         throw new AppError(ErrorCode.InvalidState, `an agent cannot go from ${status.state} to ${to}`);
       }
       const ok = await this.run(SET_STATE, agentId, status.state, to, now, reason);

@@ -106,7 +106,9 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
     const user: User = { ...socket.data };
     void socket.join(userRoom(user));
     if (user.role === 'agent' || user.role === 'supervisor') void socket.join(DESK_ROOM);
-    if (user.role === 'agent') void calls.agentConnected(user).catch((err) => log.error({ err }, 'agent registration failed'));
+    // Requests wait until the agent is registered with the router (skills, state).
+    const ready =
+      user.role === 'agent' ? calls.agentConnected(user).catch((err) => log.error({ err }, 'agent registration failed')) : Promise.resolve();
     log.debug({ role: user.role, userId: user.userId, sid: socket.id }, 'connected');
 
     socket.onAny((event: string, ...args: unknown[]) => {
@@ -126,6 +128,7 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
           return fail({ code: ErrorCode.BadRequest, message: parsed ? z.prettifyError(parsed.error) : `${name} takes one payload object` });
         }
         try {
+          await ready;
           const data = await (handlers[name] as Handler<RequestName>)(user, parsed.data as never);
           ack?.({ ok: true, data });
         } catch (err) {
@@ -139,9 +142,12 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
       });
     }
 
-    socket.on('disconnect', async () => {
-      const still = await io.in(userRoom(user)).fetchSockets();
-      if (still.length === 0) await calls.userGone(user).catch((err) => log.error({ err }, 'cleanup after disconnect failed'));
+    socket.on('disconnect', () => {
+      if (calls.closing) return;
+      void (async () => {
+        const still = await io.in(userRoom(user)).fetchSockets();
+        if (still.length === 0) await calls.userGone(user);
+      })().catch((err) => log.error({ err, userId: user.userId }, 'cleanup after disconnect failed'));
     });
   });
 }

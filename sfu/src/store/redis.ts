@@ -18,9 +18,11 @@ export interface RedisHandle {
 
 export async function openRedis(opts: { url?: string; dataDir: string; log: Logger }): Promise<RedisHandle> {
   if (opts.url) {
-    const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    const redis = opts.url.startsWith('unix://')
+      ? new Redis({ path: opts.url.slice('unix://'.length), lazyConnect: true, maxRetriesPerRequest: 3 })
+      : new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
     await redis.connect();
-    return { redis, where: opts.url.replace(/\/\/[^@]*@/, '//***@'), close: async () => void (await redis.quit()) };
+    return { redis, where: opts.url.replace(/\/\/[^@]*@/, '//***@'), close: async () => void (await redis.quit().catch(() => undefined)) };
   }
   const embedded = await startEmbeddedRedis(path.join(opts.dataDir, 'redis'), opts.log);
   const redis = new Redis({ path: embedded.socket, lazyConnect: true, maxRetriesPerRequest: 3 });

@@ -23,18 +23,25 @@ export async function apiRequest<T>(path: string, options: ApiOptions = {}, base
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
-  const timeout = AbortSignal.timeout(timeoutMs);
+  // One controller for both the caller's abort and the timeout (older kiosk browsers lack AbortSignal.any).
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), timeoutMs);
+  const onAbort = () => ctl.abort();
+  signal?.addEventListener('abort', onAbort);
   let res: Response;
   try {
     res = await fetch(base + path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal: ctl.signal,
     });
   } catch (err) {
     if (signal?.aborted) throw err; // the caller's own abort: not an error to show
     throw new AppError(ErrorCode.Timeout, `${method} ${path}: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
   let answer: { ok?: boolean; data?: unknown; error?: { code?: string; message?: string } } | undefined;
   try {
