@@ -252,12 +252,21 @@ export class CallService implements PartyNotifier {
   }
 
   /** Position and estimated wait: place × average handling time ÷ agents on duty for the skill. */
-  async positionOf(ticket: Pick<Ticket, 'ticketId' | 'skill'>): Promise<QueuePosition> {
+  async positionOf(ticket: Pick<Ticket, 'ticketId' | 'skill'>, staffedBySkill?: Map<string, number>): Promise<QueuePosition> {
     const position = await this.d.router.position(ticket);
-    const staffed = (await this.d.router.agents()).filter((a) => a.skills.includes(ticket.skill) && STAFFED.includes(a.state)).length;
+    const staffed = (staffedBySkill ?? (await this.staffedBySkill())).get(ticket.skill) ?? 0;
     const aht = await this.d.router.averageHandlingSeconds(ticket.skill);
     const estimatedWaitSec = position === 0 ? 0 : staffed === 0 ? null : Math.round((position * aht) / staffed);
     return { callId: ticket.ticketId, position, estimatedWaitSec };
+  }
+
+  /** Agents on duty (not away or offline) per skill. */
+  private async staffedBySkill(): Promise<Map<string, number>> {
+    const m = new Map<string, number>();
+    for (const a of await this.d.router.agents()) {
+      if (STAFFED.includes(a.state)) for (const s of a.skills) m.set(s, (m.get(s) ?? 0) + 1);
+    }
+    return m;
   }
 
   describeSessions() {
@@ -337,9 +346,10 @@ export class CallService implements PartyNotifier {
 
   async publishQueue(): Promise<void> {
     this.d.io.to(DESK_ROOM).emit('queue:update', await this.queueSummary());
+    const staffed = await this.staffedBySkill();
     for (const skill of await this.d.router.activeSkills()) {
       for (const t of await this.d.router.waiting(skill, 100)) {
-        this.emitTo(userRoom({ role: 'booth', userId: t.boothId }), 'call:position', await this.positionOf(t));
+        this.emitTo(userRoom({ role: 'booth', userId: t.boothId }), 'call:position', await this.positionOf(t, staffed));
       }
     }
   }

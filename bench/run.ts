@@ -1,0 +1,36 @@
+/**
+ * `npm run bench [-- --quick]`: runs the benchmarks, prints a table and writes
+ * bench/results/<time>.json with the machine's core count and the git commit.
+ * Not part of `npm test`: figures are printed, never asserted.
+ */
+import { execSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchDispatch } from './dispatch';
+
+const quick = process.argv.includes('--quick');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const commit = (() => {
+  try {
+    return execSync('git rev-parse --short HEAD', { cwd: here }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+
+const dispatch = quick ? await benchDispatch(2_000, 200) : await benchDispatch(10_000, 1_000);
+
+const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, dispatch };
+fs.mkdirSync(path.join(here, 'results'), { recursive: true });
+const file = path.join(here, 'results', `${result.at.replace(/[:.]/g, '-')}.json`);
+fs.writeFileSync(file, JSON.stringify(result, null, 2));
+
+const f = (n: number) => n.toFixed(2);
+console.log(`\nbench @ ${commit}, ${result.cores} cores${quick ? ' (quick)' : ''}`);
+console.log('| figure | value |');
+console.log('|---|---|');
+console.log(`| queue dispatch, ${dispatch.waiting} waiting / ${dispatch.agents} agents: p50 / p95 / p99 / max | ${f(dispatch.p50Ms)} / ${f(dispatch.p95Ms)} / ${f(dispatch.p99Ms)} / ${f(dispatch.maxMs)} ms |`);
+console.log(`| enqueue throughput | ${Math.round(dispatch.enqueuePerSec)} residents/s |`);
+console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
