@@ -1,34 +1,73 @@
 /**
- * The agent console's state outside React: the waiting queue, answering a
- * call (camera first, so a broken camera never takes a call away from other
- * agents), the call's media, and hanging up. Read via useSyncExternalStore.
+ * The agent console's state outside React: the agent's own state (示闲/示忙/
+ * 下线, driven by the server's 'agent:state'), the call the server offers
+ * (振铃), answering it (camera first, so a broken camera never holds a
+ * resident), the call's media, hanging up, wrap-up (话后小结), and the queue
+ * overview. Read via useSyncExternalStore.
  */
-import { CallMedia, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
-import type { SessionInfo, WaitingCall } from '@xiaowu/shared';
+import { CallMedia, SignalingClient, apiRequest, type RemoteTrack } from '@xiaowu/shared/client';
+import {
+  ErrorCode,
+  type AgentStatusInfo,
+  type AwayReason,
+  type CallOffer,
+  type Disposition,
+  type ManualAgentState,
+  type QueueSummary,
+  type SessionInfo,
+} from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
+import type { StaffUser } from './auth';
 
 export type AgentPhase = 'idle' | 'answering' | 'in-call';
 export type Connection = 'connecting' | 'online' | 'offline';
 
-export interface AgentState {
+/** The call just finished, for the wrap-up form. */
+export interface LastCall {
+  boothName: string;
+  matterName: string;
+  matterId: string;
+  endReason: EndReason;
+}
+
+export interface DeskState {
   connection: Connection;
-  /** The server refused the connection for good (e.g. bad credentials). */
+  /** The server refused the connection for good. */
   fatal?: MessageKey;
-  /** Waiting calls, longest-waiting first (as the server sends them). */
-  queue: WaitingCall[];
+  /** The agent's state as the server last told it. */
+  status?: AgentStatusInfo;
+  /** A state change (示闲/示忙/下线) or wrap-up is on its way. */
+  busy: boolean;
+  queue?: QueueSummary;
+  /** Skill id → display name (department names from the catalog). */
+  skillNames: Record<string, string>;
+  /** The call ringing at this desk. */
+  offer?: CallOffer;
+  /** The last offer went away by itself. */
+  offerWithdrawn?: 'cancelled' | 'missed';
   phase: AgentPhase;
-  answeringCallId?: string;
+  /** The offer being answered or in progress. */
+  call?: CallOffer;
   session?: SessionInfo;
   callStartedAt?: number;
   localStream: MediaStream | null;
   remoteTracks: RemoteTrack[];
+  lastCall?: LastCall;
+  /** Wrap-up ran out before the form was sent. */
+  wrapUpTimedOut?: boolean;
   /** Why the last action failed (alert). */
   error?: MessageKey;
   /** How the last call ended (status). */
   lastEnd?: EndReason;
 }
 
+export interface AgentDeskOptions {
+  /** The server refused our token at connect (expired, revoked). */
+  onUnauthorized(): void;
+}
+
 const noop = (): void => undefined;
+const NOTICE_MS = 15_000;
 
 function stopStream(stream: MediaStream | null | undefined): void {
   for (const track of stream?.getTracks() ?? []) track.stop();
@@ -41,31 +80,75 @@ async function openCameraAndMic(): Promise<MediaStream> {
   return navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720, frameRate: 30 }, audio: true });
 }
 
-export class AgentDesk {
-  private state: AgentState;
-  private readonly listeners = new Set<() => void>();
-  private media: CallMedia | null = null;
+interface CatalogNames {
+  departments: Array<{ id: string; name: string; matters: Array<{ skill: string }> }>;
+}
 
-  constructor(private readonly sig: SignalingClient) {
-    const socket = sig.socket;
-    this.state = { connection: socket.connected ? 'online' : 'connecting', queue: [], phase: 'idle', localStream: null, remoteTracks: [] };
+/** Department names for skills; a special skill of a department reads '残联（canlian-sign）'. */
+function skillNamesOf(c: CatalogNames): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const d of c.departments) names[d.id] = d.name;
+  for (const d of c.departments) for (const m of d.matters) names[m.skill] ??= `${d.name}（${m.skill}）`;
+  return names;
+}
+
+export class AgentDesk {
+  private state: DeskState;
+  private readonly listeners = new Set<() => void>();
+  private readonly sig: SignalingClient;
+  private media: CallMedia | null = null;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(
+    token: string,
+    readonly user: StaffUser,
+    private readonly options: AgentDeskOptions,
+  ) {
+    this.sig = new SignalingClient('', { token });
+    const socket = this.sig.socket;
+    this.state = { connection: 'connecting', busy: false, skillNames: {}, phase: 'idle', localStream: null, remoteTracks: [] };
 
     socket.on('connect', () => this.set({ connection: 'online', fatal: undefined }));
     socket.on('disconnect', () => {
-      this.set({ connection: 'offline' });
-      // The server ends our session with the socket; the queue comes again on reconnect.
+      // The server ends our session with the socket, takes back an offer, and sets us offline.
+      this.set({ connection: 'offline', offer: undefined, busy: false });
       if (this.state.phase === 'in-call') this.endCall('network');
     });
     socket.on('connect_error', (err) => {
-      this.set({ connection: 'offline', fatal: socket.active ? undefined : errorKey(err, 'errors.UNAUTHORIZED') });
+      if (socket.active) {
+        this.set({ connection: 'offline' });
+        return;
+      }
+      if ((err as { data?: { code?: string } }).data?.code === ErrorCode.Unauthorized) {
+        this.options.onUnauthorized();
+        return;
+      }
+      this.set({ connection: 'offline', fatal: errorKey(err, 'errors.UNAUTHORIZED') });
     });
 
-    sig.on('queue:update', (calls) => this.set({ queue: calls }));
-    sig.on('call:ended', ({ sessionId, reason }) => {
+    this.sig.on('agent:state', (status) => this.onStatus(status));
+    this.sig.on('queue:update', (queue) => this.set({ queue }));
+    this.sig.on('call:offer', (offer) => {
+      if (this.state.phase !== 'idle') return; // a re-sent offer while answering it
+      this.clearNotice();
+      this.set({ offer, offerWithdrawn: undefined, wrapUpTimedOut: undefined, lastEnd: undefined, error: undefined });
+    });
+    this.sig.on('call:offerWithdrawn', ({ callId, reason }) => {
+      if (this.state.offer?.callId !== callId) return;
+      this.set({ offer: undefined, offerWithdrawn: reason });
+      this.noticeLater();
+    });
+    this.sig.on('call:ended', ({ sessionId, reason }) => {
       if (this.state.session?.sessionId === sessionId) this.endCall(reason);
     });
-    sig.on('media:producerClosed', ({ producerId }) => this.removeRemoteTrack(producerId));
-    sig.on('protocol:error', (info) => console.warn('protocol error', info));
+    this.sig.on('media:producerClosed', ({ producerId }) => this.removeRemoteTrack(producerId));
+    this.sig.on('protocol:error', (info) => console.warn('protocol error', info));
+
+    apiRequest<CatalogNames>('/api/catalog').then(
+      (c) => this.set({ skillNames: skillNamesOf(c) }),
+      (err) => console.warn('catalog names unavailable; showing skill ids', err),
+    );
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -73,34 +156,91 @@ export class AgentDesk {
     return () => this.listeners.delete(listener);
   };
 
-  readonly getState = (): AgentState => this.state;
+  readonly getState = (): DeskState => this.state;
 
-  private set(patch: Partial<AgentState>): void {
+  private set(patch: Partial<DeskState>): void {
+    if (this.closed) return;
     this.state = { ...this.state, ...patch };
     for (const l of this.listeners) l();
   }
 
+  // ── agent state ───────────────────────────────────────────────────────────
+
+  private onStatus(status: AgentStatusInfo): void {
+    const prev = this.state.status;
+    const patch: Partial<DeskState> = { status };
+    // Wrap-up ran out on the server (the form was not sent).
+    if (prev?.state === 'wrap-up' && status.state !== 'wrap-up' && status.reason === 'wrap-up-timeout') patch.wrapUpTimedOut = true;
+    if (status.state === 'wrap-up') patch.wrapUpTimedOut = undefined;
+    // Not ringing any more (answered elsewhere, withdrawn, disconnected): no offer on screen.
+    if (status.state !== 'offered' && this.state.phase === 'idle') patch.offer = undefined;
+    this.set(patch);
+  }
+
+  /** 「示闲」 / 「示忙」 (with a reason) / 「下线」. */
+  async setState(state: ManualAgentState, reason?: AwayReason): Promise<void> {
+    if (this.state.busy) return;
+    this.set({ busy: true, error: undefined, wrapUpTimedOut: undefined, offerWithdrawn: undefined });
+    try {
+      const status = await this.sig.request('agent:setState', state === 'away' && reason ? { state, reason } : { state });
+      this.onStatus(status);
+    } catch (err) {
+      console.error('agent:setState failed', err);
+      this.set({ error: errorKey(err) });
+    } finally {
+      this.set({ busy: false });
+    }
+  }
+
+  /** 「完成，继续接听」 in the wrap-up form. */
+  async wrapUp(disposition: Disposition, note: string): Promise<boolean> {
+    if (this.state.busy) return false;
+    this.set({ busy: true, error: undefined });
+    try {
+      const trimmed = note.trim();
+      const status = await this.sig.request('agent:wrapUp', trimmed ? { disposition, note: trimmed.slice(0, 500) } : { disposition });
+      this.onStatus(status);
+      this.set({ lastCall: undefined, lastEnd: undefined });
+      return true;
+    } catch (err) {
+      console.error('agent:wrapUp failed', err);
+      this.set({ error: errorKey(err) });
+      return false;
+    } finally {
+      this.set({ busy: false });
+    }
+  }
+
+  // ── offers and calls ──────────────────────────────────────────────────────
+
   /** 「接听」: camera, then 'call:answer' (its ack is the session), then media. */
-  async answer(callId: string): Promise<void> {
-    if (this.state.phase !== 'idle') return;
-    this.set({ phase: 'answering', answeringCallId: callId, error: undefined, lastEnd: undefined });
+  async answer(): Promise<void> {
+    const offer = this.state.offer;
+    if (this.state.phase !== 'idle' || !offer) return;
+    this.set({ phase: 'answering', call: offer, error: undefined, lastEnd: undefined, offerWithdrawn: undefined });
 
     let stream: MediaStream;
     try {
       stream = await openCameraAndMic();
     } catch (err) {
       console.error('camera/microphone failed', err);
-      this.set({ phase: 'idle', answeringCallId: undefined, error: errorKey(err, 'deviceErrors.failed') });
+      // Without a camera this desk cannot serve: let the next agent have the resident at once.
+      this.sig.request('call:decline', { callId: offer.callId }).catch(noop);
+      this.set({ phase: 'idle', call: undefined, offer: undefined, error: errorKey(err, 'deviceErrors.failed') });
       return;
     }
 
     let session: SessionInfo;
     try {
-      session = await this.sig.request('call:answer', { callId });
+      session = await this.sig.request('call:answer', { callId: offer.callId });
     } catch (err) {
-      // Typically CALL_UNAVAILABLE: another agent was faster or the resident cancelled.
+      // Typically CALL_UNAVAILABLE: the resident cancelled, or the offer ran out a moment ago.
       stopStream(stream);
-      this.set({ phase: 'idle', answeringCallId: undefined, error: errorKey(err) });
+      this.set({ phase: 'idle', call: undefined, offer: undefined, error: errorKey(err) });
+      return;
+    }
+    if (this.closed) {
+      stopStream(stream);
       return;
     }
 
@@ -117,7 +257,7 @@ export class AgentDesk {
     this.media = media;
     this.set({
       phase: 'in-call',
-      answeringCallId: undefined,
+      offer: undefined,
       session,
       callStartedAt: Date.now(),
       localStream: stream,
@@ -138,6 +278,19 @@ export class AgentDesk {
     }
   }
 
+  /** 「拒接」: the resident goes back to the queue, this desk to 示忙. */
+  async decline(): Promise<void> {
+    const offer = this.state.offer;
+    if (this.state.phase !== 'idle' || !offer) return;
+    this.set({ offer: undefined, error: undefined });
+    try {
+      await this.sig.request('call:decline', { callId: offer.callId });
+    } catch (err) {
+      // CALL_UNAVAILABLE: it was withdrawn meanwhile; nothing to do.
+      if (!(err instanceof Error && (err as { code?: string }).code === ErrorCode.CallUnavailable)) this.set({ error: errorKey(err) });
+    }
+  }
+
   /** 「确定挂断」 in the confirmation. */
   hangup(): void {
     const { session } = this.state;
@@ -147,19 +300,43 @@ export class AgentDesk {
   }
 
   dismissMessages(): void {
-    this.set({ error: undefined, lastEnd: undefined });
+    this.clearNotice();
+    this.set({ error: undefined, lastEnd: undefined, offerWithdrawn: undefined, wrapUpTimedOut: undefined });
   }
+
+  /** Sign-out: the connection closes, so the server sets this agent offline. */
+  close(): void {
+    if (this.closed) return;
+    this.media?.close();
+    this.media = null;
+    stopStream(this.state.localStream);
+    this.clearNotice();
+    this.closed = true;
+    this.listeners.clear();
+    this.sig.close();
+  }
+
+  // ── helpers ───────────────────────────────────────────────────────────────
 
   private endCall(reason: EndReason, error?: MessageKey): void {
     this.media?.close();
     this.media = null;
     stopStream(this.state.localStream);
+    const call = this.state.call;
+    const booth = this.state.session?.parties.find((p) => p.role === 'booth');
     this.set({
       phase: 'idle',
+      call: undefined,
       session: undefined,
       callStartedAt: undefined,
       localStream: null,
       remoteTracks: [],
+      lastCall: {
+        boothName: call?.boothName ?? booth?.name ?? '',
+        matterName: call?.matterName ?? '',
+        matterId: call?.matterId ?? '',
+        endReason: reason,
+      },
       lastEnd: reason,
       error,
     });
@@ -170,5 +347,15 @@ export class AgentDesk {
     if (tracks.some((t) => t.producer.producerId === producerId)) {
       this.set({ remoteTracks: tracks.filter((t) => t.producer.producerId !== producerId) });
     }
+  }
+
+  private noticeLater(): void {
+    this.clearNotice();
+    this.noticeTimer = setTimeout(() => this.set({ offerWithdrawn: undefined }), NOTICE_MS);
+  }
+
+  private clearNotice(): void {
+    if (this.noticeTimer !== undefined) clearTimeout(this.noticeTimer);
+    this.noticeTimer = undefined;
   }
 }

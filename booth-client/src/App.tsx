@@ -1,22 +1,84 @@
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { RemoteTrack } from '@xiaowu/shared/client';
 import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
 import type { BoothCall, BoothState } from './booth-call';
 import { ConfirmDialog, VideoView, useNow } from './components';
+import { DepartmentScreen, HomeScreen, NoticeScreen, type CallOptionsValue, type Screen } from './ServiceScreens';
+import { useCatalog } from './use-catalog';
 
 interface AppProps {
   call: BoothCall;
   boothName: string;
+  /** Back to the booth's own language (the next resident starts fresh). */
+  resetLanguage(): void;
 }
 
-export function App({ call, boothName }: AppProps) {
+/** Untouched this long on a screen before the call, the booth goes back to the start for the next resident. */
+const IDLE_RESET_MS = 180_000;
+const NO_OPTIONS: CallOptionsValue = { sign: false, priority: false };
+
+export function App({ call, boothName, resetLanguage }: AppProps) {
   const state = useSyncExternalStore(call.subscribe, call.getState);
   const { t } = useTranslation();
+  const catalog = useCatalog();
+  const [screen, setScreenState] = useState<Screen>({ kind: 'home' });
+  const [query, setQueryState] = useState('');
+  const [options, setOptions] = useState<CallOptionsValue>(NO_OPTIONS);
 
   useEffect(() => {
     document.title = t('booth.title');
   }, [t]);
+
+  const setScreen = (next: Screen) => {
+    call.clearMessages();
+    setScreenState(next);
+  };
+  const setQuery = (q: string) => {
+    call.clearMessages();
+    setQueryState(q);
+  };
+
+  /** A fresh start for the next resident. */
+  const resetFlow = useCallback(() => {
+    setScreenState({ kind: 'home' });
+    setQueryState('');
+    setOptions(NO_OPTIONS);
+    catalog.reload(true);
+  }, [catalog.reload]);
+
+  // After a call the next person starts at the beginning.
+  useEffect(() => {
+    if (state.phase === 'ended') resetFlow();
+  }, [state.phase, resetFlow]);
+
+  // Someone walked away from a half-finished choice: go back to the start after a while.
+  const dirty = screen.kind !== 'home' || query !== '' || options.sign || options.priority;
+  useEffect(() => {
+    if (state.phase !== 'idle' || !dirty) return;
+    let timer = setTimeout(fire, IDLE_RESET_MS);
+    function fire() {
+      resetFlow();
+      resetLanguage();
+    }
+    const touch = () => {
+      clearTimeout(timer);
+      timer = setTimeout(fire, IDLE_RESET_MS);
+    };
+    const events = ['pointerdown', 'keydown', 'wheel', 'scroll'] as const;
+    for (const e of events) window.addEventListener(e, touch, { capture: true, passive: true });
+    return () => {
+      clearTimeout(timer);
+      for (const e of events) window.removeEventListener(e, touch, { capture: true });
+    };
+  }, [state.phase, dirty, resetFlow, resetLanguage]);
+
+  const startCall = (matterId: string, matterName: string) => {
+    void call.start({ matterId, matterName, priority: options.priority, needs: options.sign ? { sign: true } : {} });
+  };
+  const consult = () => startCall('consult', t('booth.consultMatter'));
+  const messages = { error: state.error, notice: state.notice };
 
   return (
     <div className={`app phase-${state.phase}`} data-testid="call-state" data-state={state.phase}>
@@ -25,9 +87,19 @@ export function App({ call, boothName }: AppProps) {
           <span className="brand-mark" aria-hidden="true">
             政
           </span>
-          <span className="brand-name">{boothName}</span>
+          <span className="brand-text">
+            <span className="brand-name" data-testid="booth-name">
+              {boothName}
+            </span>
+            <span className="brand-sub">
+              {t('booth.title')} · {t('booth.subtitle')}
+            </span>
+          </span>
         </div>
-        <LanguageSwitch />
+        <div className="topbar-right">
+          <Clock />
+          <LanguageSwitch />
+        </div>
       </header>
 
       {state.fatal ? (
@@ -43,11 +115,70 @@ export function App({ call, boothName }: AppProps) {
         )
       )}
 
-      {state.phase === 'idle' && <IdleScreen state={state} call={call} />}
-      {state.phase === 'waiting' && <WaitingScreen state={state} call={call} />}
+      {state.phase === 'idle' &&
+        (screen.kind === 'notice' ? (
+          <NoticeScreen
+            key={screen.matter.id}
+            matter={screen.matter}
+            onBack={() => setScreen(screen.from)}
+            onCall={(name) => startCall(screen.matter.id, name)}
+            onConsult={consult}
+            options={options}
+            onOptions={setOptions}
+            messages={messages}
+          />
+        ) : screen.kind === 'department' ? (
+          <DepartmentScreen
+            department={catalog.catalog?.departments.find((d) => d.id === screen.departmentId)}
+            onBack={() => setScreen({ kind: 'home' })}
+            onMatter={(m) => setScreen({ kind: 'notice', matter: m, from: screen })}
+            onConsult={consult}
+            options={options}
+            onOptions={setOptions}
+            messages={messages}
+          />
+        ) : (
+          <HomeScreen
+            catalog={catalog}
+            query={query}
+            onQuery={setQuery}
+            onDepartment={(id) => setScreen({ kind: 'department', departmentId: id })}
+            onMatter={(m) => setScreen({ kind: 'notice', matter: m, from: screen })}
+            onConsult={consult}
+            options={options}
+            onOptions={setOptions}
+            messages={messages}
+          />
+        ))}
+      {state.phase === 'waiting' && (
+        <WaitingScreen
+          state={state}
+          call={call}
+          onCancel={() => {
+            call.cancel();
+            resetFlow();
+          }}
+        />
+      )}
       {state.phase === 'in-call' && <InCallScreen state={state} call={call} />}
       {state.phase === 'ended' && <EndedScreen state={state} call={call} />}
     </div>
+  );
+}
+
+/** Date and time in the top bar, as on the center's own screens. */
+function Clock() {
+  const { i18n } = useTranslation();
+  const now = useNow();
+  const d = new Date(now);
+  const locale = i18n.language === 'en' ? 'en-GB' : 'zh-CN';
+  const date = d.toLocaleDateString(locale, { month: 'long', day: 'numeric', weekday: 'long' });
+  const time = d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', hour12: false });
+  return (
+    <span className="clock" aria-hidden="true">
+      <span className="clock-time">{time}</span>
+      <span className="clock-date">{date}</span>
+    </span>
   );
 }
 
@@ -56,81 +187,57 @@ interface ScreenProps {
   call: BoothCall;
 }
 
-function IdleScreen({ state, call }: ScreenProps) {
-  const { t } = useTranslation();
-  return (
-    <main className="screen idle">
-      <h1 className="hero-title">{t('booth.title')}</h1>
-      <p className="hero-subtitle">{t('booth.subtitle')}</p>
-
-      {state.error && (
-        <div role="alert" className="message message-error" data-testid="error-message">
-          <strong>{t('booth.errorTitle')}</strong>
-          <span>{t(state.error)}</span>
-          <span className="message-next">{t('booth.errorNextStep')}</span>
-        </div>
-      )}
-      {!state.error && state.notice && (
-        <div role="status" className="message message-info" data-testid="notice-message">
-          {t(state.notice)}
-        </div>
-      )}
-
-      <button type="button" className="btn btn-primary btn-call" data-testid="call-button" onClick={() => void call.start()}>
-        <PhoneIcon />
-        {t('booth.call')}
-      </button>
-      <p className="hint">{t('booth.callHint')}</p>
-
-      {/* With an error on screen its next step replaces the steps, so everything fits without scrolling. */}
-      {!state.error && (
-        <>
-          <ol className="steps">
-            <li>{t('booth.step1')}</li>
-            <li>{t('booth.step2')}</li>
-            <li>{t('booth.step3')}</li>
-          </ol>
-          <p className="small-print">{t('booth.cameraNotice')}</p>
-        </>
-      )}
-    </main>
-  );
+/** 「预计等待约 M 分钟」, rounded up; null from the server = nobody on duty for this matter. */
+function waitText(t: TFunction, seconds: number | null | undefined): string | undefined {
+  if (seconds === undefined) return undefined;
+  if (seconds === null) return t('booth.noAgent');
+  if (seconds < 60) return t('booth.waitUnderMinute');
+  return t('booth.waitMinutes', { count: Math.ceil(seconds / 60) });
 }
 
-/** Handset icon (inline SVG: kiosks often have no emoji font). */
-function PhoneIcon() {
-  return (
-    <svg className="btn-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-      <path
-        fill="currentColor"
-        d="M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z"
-      />
-    </svg>
-  );
-}
-
-function WaitingScreen({ state, call }: ScreenProps) {
+function WaitingScreen({ state, onCancel }: ScreenProps & { onCancel(): void }) {
   const { t } = useTranslation();
   const now = useNow();
-  const ahead = state.position === undefined ? undefined : Math.max(0, state.position - 1);
+  const { position } = state;
+  const ahead = position === undefined ? undefined : Math.max(0, position - 1);
+  const estimate = position === undefined || position === 0 ? undefined : waitText(t, state.estimatedWaitSec);
+  const matterName = state.request?.matterName;
   return (
     <main className="screen waiting">
       <section className="waiting-info" aria-live="polite">
         <div className="pulse" aria-hidden="true" />
         <h1 className="screen-title">{t('booth.waitingTitle')}</h1>
+        {matterName && (
+          <p className="waiting-matter" data-testid="waiting-matter">
+            {t('booth.matterLabel', { name: matterName })}
+          </p>
+        )}
         {ahead !== undefined ? (
-          <p className="queue-position" data-testid="queue-position" data-position={state.position} data-ahead={ahead}>
-            {t('booth.ahead', { count: ahead })}
-            {ahead === 0 && <span className="queue-next">{t('booth.youAreNext')}</span>}
+          <p className="queue-position" data-testid="queue-position" data-position={position} data-ahead={ahead}>
+            {position === 0 ? (
+              t('booth.agentRinging')
+            ) : (
+              <>
+                {t('booth.ahead', { count: ahead })}
+                {ahead === 0 && <span className="queue-next">{t('booth.youAreNext')}</span>}
+              </>
+            )}
           </p>
         ) : (
           <p className="queue-position pending">{state.stage === 'media' ? t('booth.openingCamera') : t('booth.joiningQueue')}</p>
         )}
-        <p className="elapsed">
-          {t('booth.waited', { time: formatClock(now - (state.waitingSince ?? now)) })}
-        </p>
+        {estimate && (
+          <p
+            className={state.estimatedWaitSec === null ? 'wait-estimate no-agent' : 'wait-estimate'}
+            data-testid="wait-estimate"
+            data-seconds={state.estimatedWaitSec ?? ''}
+          >
+            {estimate}
+          </p>
+        )}
+        <p className="elapsed">{t('booth.waited', { time: formatClock(now - (state.waitingSince ?? now)) })}</p>
         <p className="hint">{t('booth.waitingNextStep')}</p>
-        <button type="button" className="btn btn-secondary btn-large" data-testid="cancel-button" onClick={() => call.cancel()}>
+        <button type="button" className="btn btn-secondary btn-large" data-testid="cancel-button" onClick={onCancel}>
           {t('booth.cancel')}
         </button>
       </section>

@@ -237,6 +237,11 @@ export class BoothCall {
     this.finish('hangup');
   }
 
+  /** The resident moved on: the last error or notice no longer applies. */
+  clearMessages(): void {
+    if (this.state.error || this.state.notice) this.set({ error: undefined, notice: undefined });
+  }
+
   /** 「返回首页」 on the end screen (or its timer). */
   backHome(auto = false): void {
     if (this.state.phase !== 'ended') return;

@@ -65,6 +65,18 @@ export const Requests = {
   'call:answer': z.object({ callId: id }).strict(),
   /** Agent: decline the call offered to it (it goes back to the queue, the agent to 'away'). */
   'call:decline': z.object({ callId: id }).strict(),
+  /**
+   * Agent in a call: hand the resident to another agent or a skill queue, with a
+   * note for the next agent. The call goes on until the next agent answers, then
+   * the next agent joins the same session and this one leaves (warm transfer).
+   */
+  'call:transfer': z
+    .object({
+      sessionId: id,
+      to: z.union([z.object({ agentId: id }).strict(), z.object({ skill: id }).strict()]),
+      note: z.string().max(500).optional(),
+    })
+    .strict(),
   /** Agent: choose available / away / offline (示闲/示忙/下线). */
   'agent:setState': z.object({ state: z.enum(MANUAL_AGENT_STATES), reason: z.enum(AWAY_REASONS).optional() }).strict(),
   /** Agent: close wrap-up (话后小结) with a disposition and become available. */
@@ -103,6 +115,8 @@ export interface CallOffer {
   waitingSince: number;
   /** the offer is withdrawn at this time (ms since epoch) unless answered */
   expiresAt: number;
+  /** Set when another agent hands the resident on: who, and their note. */
+  transfer?: { fromAgentId: string; fromName: string; note: string };
 }
 
 /** Queue figures per skill, for agents' and supervisors' overview. */
@@ -169,6 +183,7 @@ export interface Responses {
   'call:cancel': Record<string, never>;
   'call:answer': SessionInfo;
   'call:decline': Record<string, never>;
+  'call:transfer': { callId: string };
   'agent:setState': AgentStatusInfo;
   'agent:wrapUp': AgentStatusInfo;
   'call:hangup': Record<string, never>;
@@ -187,7 +202,8 @@ export type ClientToServerEvents = {
   [K in RequestName]: (payload: RequestPayload<K>, ack: (res: Ack<Responses[K]>) => void) => void;
 };
 
-export type CallEndReason = 'hangup' | 'party-left' | 'media-failure' | 'server-shutdown';
+/** 'transferred': for the agent who handed the resident on; the call goes on for the others. */
+export type CallEndReason = 'hangup' | 'party-left' | 'media-failure' | 'server-shutdown' | 'transferred';
 
 export interface ServerToClientEvents {
   /** To agents and supervisors: queue figures per skill and agents per state. */

@@ -194,4 +194,47 @@ describe('signaling and API', () => {
     await other.request('agent:setState', { state: 'available' });
     expect((await next).callId).toBe(pos.callId);
   });
+
+  it('transfers a resident to another skill with a note: the next agent joins the same session, the first one leaves', async () => {
+    // Skills no other agent of this file has, so the offers are deterministic.
+    const first = await srv.client(await srv.staff({ username: 'agent-t1', name: '户政一', skills: ['gongan'] }));
+    const second = await srv.client(await srv.staff({ username: 'agent-t2', name: '住房二', skills: ['zhufang'] }));
+    const booth = await srv.client((await srv.booth('booth-t')).token);
+    await second.request('agent:setState', { state: 'available' });
+    const offer1 = nextEvent<CallOffer>(first, 'call:offer');
+    await first.request('agent:setState', { state: 'available' });
+    await booth.request('call:request', { matterId: 'gongan-residence-permit-endorse' });
+    const session = await first.request('call:answer', { callId: (await offer1).callId });
+    const boothSend = await booth.request('media:createTransport', { sessionId: session.sessionId, direction: 'send' });
+    expect(boothSend.id).toBeTruthy();
+
+    await expect(booth.request('call:transfer' as never, { sessionId: session.sessionId, to: { skill: 'zhufang' } } as never)).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    await expect(first.request('call:transfer', { sessionId: session.sessionId, to: { skill: 'no-such-skill' } })).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    await expect(first.request('call:transfer', { sessionId: session.sessionId, to: { agentId: 'agent-t1' } })).rejects.toMatchObject({ code: ErrorCode.BadRequest });
+
+    const offer2 = nextEvent<CallOffer>(second, 'call:offer');
+    const { callId } = await first.request('call:transfer', { sessionId: session.sessionId, to: { skill: 'zhufang' }, note: '需办理公积金提取' });
+    const o2 = await offer2;
+    expect(o2).toMatchObject({ callId, transfer: { fromAgentId: 'agent-t1', fromName: '户政一', note: '需办理公积金提取' } });
+    await expect(first.request('call:transfer', { sessionId: session.sessionId, to: { skill: 'zhufang' } })).rejects.toMatchObject({ code: ErrorCode.InvalidState });
+
+    const joined = nextEvent<{ userId: string }>(booth, 'session:partyJoined');
+    const left = nextEvent<{ userId: string }>(booth, 'session:partyLeft');
+    const firstEnded = nextEvent<{ reason: string }>(first, 'call:ended');
+    const joinedInfo = await second.request('call:answer', { callId });
+    expect(joinedInfo.sessionId).toBe(session.sessionId);
+    expect((await joined).userId).toBe('agent-t2');
+    expect((await left).userId).toBe('agent-t1');
+    expect((await firstEnded).reason).toBe('transferred');
+    // The booth's transport survived the hand-over: same session, same router.
+    const stats = await srv.stats();
+    expect(stats.sessions.find((x) => x.sessionId === session.sessionId)?.parties.map((p) => p.role).sort()).toEqual(['agent', 'booth']);
+    expect(stats.counts.transports).toBe(1);
+    await expect(first.request('media:routerCapabilities', { sessionId: session.sessionId })).rejects.toMatchObject({ code: ErrorCode.NotInSession });
+
+    const ended = nextEvent<{ reason: string }>(booth, 'call:ended');
+    await second.request('call:hangup', { sessionId: session.sessionId });
+    expect((await ended).reason).toBe('hangup');
+    await waitFor(async () => (await srv.stats()).counts.routers === 0, 'router closed');
+  });
 });

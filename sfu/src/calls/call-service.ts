@@ -147,6 +147,8 @@ export class CallService implements PartyNotifier {
 
   async answer(agent: User, callId: string): Promise<SessionInfo> {
     if (this.sessionOfUser.has(userRoom(agent))) throw new AppError(ErrorCode.CallAlreadyActive, 'finish the current call first');
+    const pending = await this.d.router.ticket(callId);
+    if (pending?.transfer) return this.joinTransferred(agent, pending);
     const sessionId = randomUUID();
     const ticket = await this.d.router.accept(callId, agent.userId, sessionId);
     let session: Session;
@@ -164,7 +166,7 @@ export class CallService implements PartyNotifier {
     this.sessions.set(sessionId, session);
     this.sessionOfUser.set(userRoom(booth), session);
     this.sessionOfUser.set(userRoom(agent), session);
-    session.onClose = (reason) => void this.onSessionClosed(session, reason, ticket);
+    session.onClose = (reason) => void this.onSessionClosed(session, reason);
     this.d.log.info({ sessionId, callId, agentId: agent.userId, boothId: ticket.boothId, matter: ticket.matterId }, 'call answered, session created');
 
     const info = (you: Party): SessionInfo => ({ sessionId, callId, startedAt: session.startedAt, you: you.info, parties: session.partyInfos() });
@@ -172,6 +174,61 @@ export class CallService implements PartyNotifier {
     await this.sendAgentState(agent.userId);
     this.publishSoon();
     return info(agentParty);
+  }
+
+  /** Hands the resident to another agent or skill queue; the call goes on meanwhile. */
+  async transfer(agent: User, sessionId: string, to: { agentId: string } | { skill: string }, note = ''): Promise<{ callId: string }> {
+    const { session } = this.partyOf(agent, sessionId);
+    if (agent.role !== 'agent') throw new AppError(ErrorCode.Forbidden, 'only the agent can transfer');
+    const current = await this.d.router.ticket(session.callId);
+    if (!current || current.agentId !== agent.userId) throw new AppError(ErrorCode.Forbidden, 'only the answering agent can transfer');
+    const waitingTransfer = await this.d.router.activeTicketOf(current.boothId);
+    if (waitingTransfer && waitingTransfer.ticketId !== current.ticketId) throw new AppError(ErrorCode.InvalidState, 'a transfer is already waiting');
+    let target: { agentId: string; skill: string } | { skill: string };
+    if ('agentId' in to) {
+      if (to.agentId === agent.userId) throw new AppError(ErrorCode.BadRequest, 'cannot transfer to yourself');
+      const other = await this.d.router.agent(to.agentId);
+      if (!other) throw new AppError(ErrorCode.NotFound, `no agent ${to.agentId}`);
+      target = { agentId: to.agentId, skill: CONSULT_SKILL };
+    } else {
+      const catalog = await this.d.catalog.current();
+      if (to.skill !== CONSULT_SKILL && !catalog.matters.some((m) => m.skill === to.skill)) throw new AppError(ErrorCode.NotFound, `no skill ${to.skill}`);
+      target = { skill: to.skill };
+    }
+    const { ticket, offeredTo } = await this.d.router.enqueueTransfer(current, target, { agentId: agent.userId, name: agent.name, note });
+    this.d.log.info({ sessionId, from: agent.userId, to, callId: ticket.ticketId }, 'transfer requested');
+    if (offeredTo) await this.sendOffer(offeredTo, ticket.ticketId);
+    this.publishSoon();
+    return { callId: ticket.ticketId };
+  }
+
+  /** The next agent answers a transfer: it joins the running session and the previous agent leaves. */
+  private async joinTransferred(agent: User, pending: Ticket): Promise<SessionInfo> {
+    const tr = pending.transfer!;
+    const session = this.sessions.get(tr.sessionId);
+    if (!session) {
+      // The call ended meanwhile, or lives on another node (moving sessions between nodes: issue 8).
+      await this.d.router.withdraw(pending.ticketId, pending.boothId).catch(() => undefined);
+      throw new AppError(ErrorCode.CallUnavailable, 'the call being transferred is no longer running here');
+    }
+    const ticket = await this.d.router.accept(pending.ticketId, agent.userId, session.id);
+    const previousCallId = session.callId;
+    session.callId = ticket.ticketId;
+    const joined = session.addParty(agent, userRoom(agent));
+    this.sessionOfUser.set(userRoom(agent), session);
+    for (const party of [...session.parties.values()]) {
+      if (party.info.role === 'agent' && party.info.userId === tr.fromAgentId) {
+        this.notify(party, 'call:ended', { sessionId: session.id, reason: 'transferred' });
+        session.removeParty(party.id);
+        this.sessionOfUser.delete(userRoom({ role: 'agent', userId: party.info.userId }));
+      }
+    }
+    const prevAgent = await this.d.router.finish(previousCallId);
+    if (prevAgent) await this.sendAgentState(prevAgent);
+    await this.sendAgentState(agent.userId);
+    this.d.log.info({ sessionId: session.id, from: tr.fromAgentId, to: agent.userId }, 'transfer completed');
+    this.publishSoon();
+    return { sessionId: session.id, callId: ticket.ticketId, startedAt: session.startedAt, you: joined.info, parties: session.partyInfos() };
   }
 
   async decline(agent: User, callId: string): Promise<void> {
@@ -298,6 +355,7 @@ export class CallService implements PartyNotifier {
       reqs: t.reqs,
       waitingSince: t.enqueuedAt,
       expiresAt: (status?.since ?? Date.now()) + this.d.router.offerTimeoutMs,
+      transfer: t.transfer ? { fromAgentId: t.transfer.fromAgentId, fromName: t.transfer.fromName, note: t.transfer.note } : undefined,
     });
     await this.sendAgentState(agentId);
   }
@@ -354,19 +412,29 @@ export class CallService implements PartyNotifier {
     }
   }
 
-  private async onSessionClosed(session: Session, reason: CallEndReason, ticket: Ticket): Promise<void> {
+  private async onSessionClosed(session: Session, reason: CallEndReason): Promise<void> {
     this.sessions.delete(session.id);
     for (const [k, s] of this.sessionOfUser) if (s === session) this.sessionOfUser.delete(k);
     if (this.closing) return; // the call record is finished by whichever node serves the parties next
     const seconds = Math.round((Date.now() - session.startedAt) / 1000);
     this.d.log.info({ sessionId: session.id, reason, seconds }, 'session ended');
     try {
+      const ticket = (await this.d.router.ticket(session.callId))!;
+      // A transfer still waiting for the next agent has nobody left to join.
+      const next = await this.d.router.activeTicketOf(ticket.boothId);
+      if (next?.transfer?.sessionId === session.id && next.state !== 'answered') {
+        const { wasOfferedTo } = await this.d.router.withdraw(next.ticketId, next.boothId);
+        if (wasOfferedTo) {
+          this.emitTo(this.agentRoom(wasOfferedTo), 'call:offerWithdrawn', { callId: next.ticketId, reason: 'cancelled' });
+          await this.afterAgentFreed(wasOfferedTo);
+        }
+      }
       const agentId = await this.d.router.finish(ticket.ticketId);
       await this.d.router.recordHandlingTime(ticket.skill, seconds);
       if (agentId) await this.sendAgentState(agentId);
       this.publishSoon();
     } catch (err) {
-      this.d.log.error({ err, callId: ticket.ticketId }, 'could not close the call record');
+      this.d.log.error({ err, callId: session.callId }, 'could not close the call record');
     }
   }
 }

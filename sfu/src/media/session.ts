@@ -58,7 +58,8 @@ export class Session {
 
   constructor(
     readonly id: string,
-    readonly callId: string,
+    /** The call (ticket) the session serves now; a transfer moves it to the new ticket. */
+    public callId: string,
     readonly router: types.Router,
     private readonly webRtcServer: types.WebRtcServer,
     private readonly notifier: PartyNotifier,

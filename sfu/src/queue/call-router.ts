@@ -34,6 +34,8 @@ export interface Ticket extends TicketInput {
   state: TicketState;
   agentId?: string;
   sessionId?: string;
+  /** A transfer: the session to join, who handed on, and the note. */
+  transfer?: { sessionId: string; fromAgentId: string; fromName: string; note: string };
 }
 
 export interface AgentProfile {
@@ -117,6 +119,40 @@ export class CallRouter {
     return { ticket: offeredTo ? { ...ticket, state: 'offered', agentId: offeredTo } : ticket, offeredTo };
   }
 
+  /**
+   * Queues a resident who is in a call for another agent or skill, keeping the
+   * original place in line (they already waited). The booth's active ticket
+   * becomes the new one; the old ticket ends when the next agent joins.
+   */
+  async enqueueTransfer(
+    from: Ticket,
+    target: { agentId: string; skill: string } | { skill: string },
+    by: { agentId: string; name: string; note: string },
+    now = Date.now(),
+  ): Promise<{ ticket: Ticket; offeredTo?: string }> {
+    if (from.state !== 'answered' || !from.sessionId) throw new AppError(ErrorCode.InvalidState, 'only a call in progress can be transferred');
+    const ticket: Ticket = {
+      ...from,
+      ticketId: randomUUID(),
+      skill: target.skill,
+      reqs: 'agentId' in target ? [`agent:${target.agentId}`] : from.reqs,
+      enqueuedAt: now,
+      state: 'waiting',
+      agentId: undefined,
+      sessionId: undefined,
+      transfer: { sessionId: from.sessionId, fromAgentId: by.agentId, fromName: by.name, note: by.note },
+    };
+    await this.redis
+      .multi()
+      .hset(this.key('t', ticket.ticketId), serialize(ticket))
+      .expire(this.key('t', ticket.ticketId), TICKET_TTL_S)
+      .zadd(this.key('q', ticket.skill), ticket.score, ticket.ticketId)
+      .set(this.key('booth', ticket.boothId), ticket.ticketId, 'EX', TICKET_TTL_S)
+      .exec();
+    const offeredTo = await this.dispatchTicket(ticket.ticketId, now);
+    return { ticket, offeredTo };
+  }
+
   async dispatchTicket(ticketId: string, now = Date.now()): Promise<string | undefined> {
     const aid = await this.run(DISPATCH_TICKET, ticketId, now, now + this.offerTimeoutMs);
     return typeof aid === 'string' ? aid : undefined;
@@ -164,7 +200,8 @@ export class CallRouter {
     const k = this.key('a', profile.agentId);
     await this.redis
       .multi()
-      .hset(k, { agentId: profile.agentId, name: profile.name, skills: JSON.stringify(profile.skills), tags: JSON.stringify(profile.tags) })
+      // 'agent:<id>' lets a transfer name one agent through the same tag matching.
+      .hset(k, { agentId: profile.agentId, name: profile.name, skills: JSON.stringify(profile.skills), tags: JSON.stringify([...profile.tags, `agent:${profile.agentId}`]) })
       .hsetnx(k, 'state', 'offline')
       .hsetnx(k, 'since', String(Date.now()))
       .sadd(this.key('agents'), profile.agentId)
@@ -297,6 +334,7 @@ function serialize(t: Ticket): Record<string, string> {
     enqueuedAt: String(t.enqueuedAt),
     score: String(t.score),
     state: t.state,
+    transfer: t.transfer ? JSON.stringify(t.transfer) : '',
   };
 }
 
@@ -315,5 +353,6 @@ function deserialize(h: Record<string, string>): Ticket {
     state: h.state as TicketState,
     agentId: h.agentId || undefined,
     sessionId: h.sessionId || undefined,
+    transfer: h.transfer ? JSON.parse(h.transfer) : undefined,
   };
 }

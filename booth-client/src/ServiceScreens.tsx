@@ -1,0 +1,452 @@
+/**
+ * The booth's screens before a call: the start screen (search, 常办事项,
+ * departments, 咨询), a department's matters, and the one-time notice
+ * (一次性告知) of the chosen matter with the call button.
+ */
+import { useEffect, useId, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { MessageKey } from '@xiaowu/shared/i18n';
+import type { CatalogDepartment, MatterSummary } from './catalog-api';
+import type { CatalogState } from './use-catalog';
+import { useMatter, useSearch } from './use-catalog';
+
+/** Where the resident is before calling. */
+export type Screen = { kind: 'home' } | { kind: 'department'; departmentId: string } | { kind: 'notice'; matter: Pick<MatterSummary, 'id' | 'name'>; from: Screen };
+
+export interface CallOptionsValue {
+  sign: boolean;
+  priority: boolean;
+}
+
+/** Why the last attempt did not start a call, or that it was cancelled. */
+export interface FlowMessages {
+  error?: MessageKey;
+  notice?: MessageKey;
+}
+
+// ── shared pieces ────────────────────────────────────────────────────────────
+
+function Messages({ error, notice }: FlowMessages) {
+  const { t } = useTranslation();
+  if (error) {
+    return (
+      <div role="alert" className="message message-error" data-testid="error-message">
+        <strong>{t('booth.errorTitle')}</strong>
+        <span>{t(error)}</span>
+        <span className="message-next">{t('booth.errorNextStep')}</span>
+      </div>
+    );
+  }
+  if (notice) {
+    return (
+      <div role="status" className="message message-info" data-testid="notice-message">
+        {t(notice)}
+      </div>
+    );
+  }
+  return null;
+}
+
+/** 「我需要手语服务」 and 「老年人/残疾人优先」: optional, deliberately quiet. */
+export function CallOptions({ value, onChange }: { value: CallOptionsValue; onChange(v: CallOptionsValue): void }) {
+  const { t } = useTranslation();
+  return (
+    <fieldset className="call-options">
+      <legend>{t('booth.options.title')}</legend>
+      <label className={value.sign ? 'option checked' : 'option'}>
+        <input
+          type="checkbox"
+          role="switch"
+          checked={value.sign}
+          data-testid="need-sign"
+          onChange={(e) => onChange({ ...value, sign: e.target.checked })}
+        />
+        <span className="switch" aria-hidden="true" />
+        {t('booth.options.sign')}
+      </label>
+      <label className={value.priority ? 'option checked' : 'option'}>
+        <input
+          type="checkbox"
+          checked={value.priority}
+          data-testid="need-priority"
+          onChange={(e) => onChange({ ...value, priority: e.target.checked })}
+        />
+        <span className="checkbox" aria-hidden="true" />
+        {t('booth.options.priority')}
+      </label>
+    </fieldset>
+  );
+}
+
+function MatterButton({ matter, onPick, detailed = false }: { matter: MatterSummary; onPick(m: MatterSummary): void; detailed?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <li>
+      <button type="button" className="matter-btn" data-testid={`matter-${matter.id}`} onClick={() => onPick(matter)}>
+        <span className="matter-name">{matter.name}</span>
+        {detailed && <span className="matter-summary">{matter.summary}</span>}
+        <span className="matter-meta">
+          <span>{matter.promisedDays === 0 ? t('booth.matter.sameDay') : t('booth.matter.days', { count: matter.promisedDays })}</span>
+          {matter.onSite && <span className="tag tag-onsite">{t('booth.matter.onSite')}</span>}
+        </span>
+        <ChevronIcon />
+      </button>
+    </li>
+  );
+}
+
+function ChevronIcon() {
+  return (
+    <svg className="chevron" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path fill="none" stroke="currentColor" strokeWidth="2.6" strokeLinecap="round" strokeLinejoin="round" d="M9 5l7 7-7 7" />
+    </svg>
+  );
+}
+
+function SearchIcon() {
+  return (
+    <svg className="search-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <circle cx="10.5" cy="10.5" r="6.5" fill="none" stroke="currentColor" strokeWidth="2.4" />
+      <path d="M15.5 15.5L21 21" stroke="currentColor" strokeWidth="2.6" strokeLinecap="round" />
+    </svg>
+  );
+}
+
+/** Handset icon (inline SVG: kiosks often have no emoji font). */
+export function PhoneIcon() {
+  return (
+    <svg className="btn-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path
+        fill="currentColor"
+        d="M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z"
+      />
+    </svg>
+  );
+}
+
+function BackIcon() {
+  return (
+    <svg className="btn-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path fill="none" stroke="currentColor" strokeWidth="2.6" strokeLinecap="round" strokeLinejoin="round" d="M15 5l-7 7 7 7" />
+    </svg>
+  );
+}
+
+/** The right-hand column of the start and department screens: 咨询 is always one touch away. */
+function ConsultPanel({ options, onOptions, onConsult }: { options: CallOptionsValue; onOptions(v: CallOptionsValue): void; onConsult(): void }) {
+  const { t } = useTranslation();
+  return (
+    <aside className="consult-panel" aria-label={t('booth.home.consult')}>
+      <button type="button" className="btn btn-consult" data-testid="consult-button" onClick={onConsult}>
+        <PhoneIcon />
+        <span>{t('booth.home.consult')}</span>
+      </button>
+      <p className="consult-hint">{t('booth.home.consultHint')}</p>
+      <CallOptions value={options} onChange={onOptions} />
+      <p className="small-print">{t('booth.cameraNotice')}</p>
+    </aside>
+  );
+}
+
+// ── start screen ─────────────────────────────────────────────────────────────
+
+export interface HomeProps {
+  catalog: CatalogState;
+  query: string;
+  onQuery(q: string): void;
+  onDepartment(id: string): void;
+  onMatter(m: MatterSummary): void;
+  onConsult(): void;
+  options: CallOptionsValue;
+  onOptions(v: CallOptionsValue): void;
+  messages: FlowMessages;
+}
+
+export function HomeScreen({ catalog, query, onQuery, onDepartment, onMatter, onConsult, options, onOptions, messages }: HomeProps) {
+  const { t } = useTranslation();
+  const search = useSearch(query);
+  const searchId = useId();
+  const searching = query.trim() !== '';
+  const c = catalog.catalog;
+
+  return (
+    <main className="screen flow">
+      <div className="flow-main">
+        <h1 className="flow-title">{t('booth.home.heading')}</h1>
+        <div className="search-box">
+          <SearchIcon />
+          <label htmlFor={searchId} className="visually-hidden">
+            {t('booth.home.searchLabel')}
+          </label>
+          <input
+            id={searchId}
+            type="search"
+            className="search-input"
+            data-testid="matter-search"
+            value={query}
+            placeholder={t('booth.home.searchPlaceholder')}
+            autoComplete="off"
+            autoCorrect="off"
+            spellCheck={false}
+            enterKeyHint="search"
+            maxLength={50}
+            onChange={(e) => onQuery(e.target.value)}
+          />
+          {searching && (
+            <button type="button" className="btn btn-secondary btn-clear" data-testid="search-clear" onClick={() => onQuery('')}>
+              {t('booth.home.searchClear')}
+            </button>
+          )}
+        </div>
+
+        <Messages {...messages} />
+
+        {searching ? (
+          <section className="flow-section search-results" aria-live="polite" aria-busy={search.searching}>
+            {search.error ? (
+              <p className="message message-info">{t('booth.home.loadFailed')}</p>
+            ) : search.results === undefined || search.query !== query.trim() ? (
+              <p className="flow-status">{t('booth.home.searching')}</p>
+            ) : search.results.length === 0 ? (
+              <p className="message message-info" data-testid="search-empty">
+                {t('booth.home.noResults')}
+              </p>
+            ) : (
+              <>
+                <h2 className="section-title">{t('booth.home.results', { count: search.results.length })}</h2>
+                <ul className="matter-grid cols-2" data-testid="search-results">
+                  {search.results.map((m) => (
+                    <MatterButton key={m.id} matter={m} onPick={onMatter} />
+                  ))}
+                </ul>
+              </>
+            )}
+          </section>
+        ) : !c ? (
+          catalog.loading ? (
+            <p className="flow-status" role="status">
+              <span className="pulse small" aria-hidden="true" />
+              {t('booth.home.loading')}
+            </p>
+          ) : (
+            <div className="message message-info" role="alert">
+              <span>{t('booth.home.loadFailed')}</span>
+              <button type="button" className="btn btn-secondary" onClick={() => catalog.reload()}>
+                {t('booth.home.retry')}
+              </button>
+            </div>
+          )
+        ) : (
+          <>
+            {c.popular.length > 0 && (
+              <section className="flow-section" aria-labelledby={`${searchId}-popular`}>
+                <h2 className="section-title" id={`${searchId}-popular`}>
+                  {t('booth.home.popular')}
+                </h2>
+                <ul className="matter-grid cols-4" data-testid="popular-matters">
+                  {c.popular.map((m) => (
+                    <MatterButton key={m.id} matter={m} onPick={onMatter} />
+                  ))}
+                </ul>
+              </section>
+            )}
+            <section className="flow-section" aria-labelledby={`${searchId}-departments`}>
+              <h2 className="section-title" id={`${searchId}-departments`}>
+                {t('booth.home.departments')}
+              </h2>
+              <ul className="department-grid">
+                {c.departments.map((d) => (
+                  <li key={d.id}>
+                    <button type="button" className="department-btn" data-testid={`department-${d.id}`} onClick={() => onDepartment(d.id)}>
+                      <span className="department-name">{d.name}</span>
+                      <span className="department-count">{t('booth.home.departmentCount', { count: d.matters.length })}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          </>
+        )}
+      </div>
+      <ConsultPanel options={options} onOptions={onOptions} onConsult={onConsult} />
+    </main>
+  );
+}
+
+// ── a department's matters ───────────────────────────────────────────────────
+
+export interface DepartmentProps {
+  department: CatalogDepartment | undefined;
+  onBack(): void;
+  onMatter(m: MatterSummary): void;
+  onConsult(): void;
+  options: CallOptionsValue;
+  onOptions(v: CallOptionsValue): void;
+  messages: FlowMessages;
+}
+
+export function DepartmentScreen({ department, onBack, onMatter, onConsult, options, onOptions, messages }: DepartmentProps) {
+  const { t } = useTranslation();
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => headingRef.current?.focus(), []);
+  return (
+    <main className="screen flow">
+      <div className="flow-main">
+        <div className="flow-head">
+          <button type="button" className="btn btn-secondary btn-back" data-testid="back-button" onClick={onBack}>
+            <BackIcon />
+            {t('booth.department.back')}
+          </button>
+          <h1 className="flow-title" ref={headingRef} tabIndex={-1}>
+            {department?.name}
+          </h1>
+        </div>
+        <Messages {...messages} />
+        {department && department.matters.length > 0 ? (
+          <section className="flow-section">
+            <h2 className="section-title">{t('booth.department.pick')}</h2>
+            <ul className="matter-grid cols-2" data-testid="department-matters">
+              {department.matters.map((m) => (
+                <MatterButton key={m.id} matter={m} onPick={onMatter} detailed />
+              ))}
+            </ul>
+          </section>
+        ) : (
+          <p className="message message-info">{t('booth.department.empty')}</p>
+        )}
+      </div>
+      <ConsultPanel options={options} onOptions={onOptions} onConsult={onConsult} />
+    </main>
+  );
+}
+
+// ── one-time notice ──────────────────────────────────────────────────────────
+
+export interface NoticeProps {
+  matter: Pick<MatterSummary, 'id' | 'name'>;
+  onBack(): void;
+  onCall(matterName: string): void;
+  onConsult(): void;
+  options: CallOptionsValue;
+  onOptions(v: CallOptionsValue): void;
+  messages: FlowMessages;
+}
+
+export function NoticeScreen({ matter, onBack, onCall, onConsult, options, onOptions, messages }: NoticeProps) {
+  const { t } = useTranslation();
+  const { detail, loading } = useMatter(matter.id);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const notice = detail?.notice;
+  useEffect(() => headingRef.current?.focus(), []);
+
+  return (
+    <main className="screen notice-screen">
+      <header className="notice-head">
+        <span className="notice-label">{t('booth.notice.label')}</span>
+        <h1 className="notice-title" ref={headingRef} tabIndex={-1} data-testid="notice-title">
+          {notice?.title ?? matter.name}
+        </h1>
+        {notice && <p className="notice-summary">{notice.summary}</p>}
+      </header>
+
+      {notice ? (
+        <div className="notice-body" data-testid="notice" tabIndex={0} aria-label={t('booth.notice.label')}>
+          {notice.onSite && (
+            <div className="onsite-alert" role="note" data-testid="onsite-note">
+              <strong>{t('booth.notice.onSiteTitle')}</strong>
+              {notice.onSiteNote && <p>{notice.onSiteNote}</p>}
+            </div>
+          )}
+          <p className="notice-intro">{t('booth.notice.intro')}</p>
+
+          <section className="notice-section">
+            <h2>{t('booth.notice.conditions')}</h2>
+            <ul className="conditions">
+              {notice.conditions.map((c, i) => (
+                <li key={i}>{c}</li>
+              ))}
+            </ul>
+          </section>
+
+          <section className="notice-section">
+            <h2>{t('booth.notice.materials', { count: notice.materials.length })}</h2>
+            <ol className="materials" data-testid="notice-materials">
+              {notice.materials.map((m) => (
+                <li key={m.id} className="material" data-testid={`material-${m.id}`}>
+                  <div className="material-head">
+                    <span className="material-name">{m.name}</span>
+                    <span className="material-form">{t('booth.notice.materialForm', { form: m.form, count: m.count })}</span>
+                    {m.notes.map((n) => (
+                      <span key={n} className="tag tag-note">
+                        {n}
+                      </span>
+                    ))}
+                  </div>
+                  <p className="material-desc">{m.description}</p>
+                  {m.sampleHint && <p className="material-hint">{t('booth.notice.sampleHint', { hint: m.sampleHint })}</p>}
+                </li>
+              ))}
+            </ol>
+            {notice.allowsCommitment && <p className="notice-commitment">{t('booth.notice.commitment')}</p>}
+          </section>
+
+          <section className="notice-section">
+            <dl className="facts">
+              <div>
+                <dt>{t('booth.notice.timeLimit')}</dt>
+                <dd data-testid="notice-time-limit">{notice.timeLimitText}</dd>
+              </div>
+              <div>
+                <dt>{t('booth.notice.fee')}</dt>
+                <dd data-testid="notice-fee">{notice.fee}</dd>
+              </div>
+              <div>
+                <dt>{t('booth.notice.delivery')}</dt>
+                <dd data-testid="notice-delivery">{notice.delivery.join('、')}</dd>
+              </div>
+            </dl>
+          </section>
+          <p className="notice-code">{t('booth.notice.code', { code: notice.code })}</p>
+        </div>
+      ) : loading ? (
+        <div className="notice-body notice-status" role="status">
+          <span className="pulse small" aria-hidden="true" />
+          {t('booth.notice.loading')}
+        </div>
+      ) : (
+        <div className="notice-body notice-status">
+          <p className="message message-info" role="alert">
+            {t('booth.notice.loadFailed')}
+          </p>
+        </div>
+      )}
+
+      <footer className="action-bar">
+        <Messages {...messages} />
+        <div className="action-row">
+          <CallOptions value={options} onChange={onOptions} />
+          <div className="actions">
+            <button type="button" className="btn btn-secondary btn-large" data-testid="back-button" onClick={onBack}>
+              <BackIcon />
+              {t('booth.notice.back')}
+            </button>
+            {notice ? (
+              <button type="button" className="btn btn-primary btn-large btn-call" data-testid="call-button" onClick={() => onCall(notice.title)}>
+                <PhoneIcon />
+                {t('booth.notice.call')}
+              </button>
+            ) : (
+              !loading && (
+                <button type="button" className="btn btn-primary btn-large" data-testid="consult-button" onClick={onConsult}>
+                  <PhoneIcon />
+                  {t('booth.home.consult')}
+                </button>
+              )
+            )}
+          </div>
+        </div>
+        {notice && !messages.error && <p className="action-hint">{t('booth.notice.nextStep')}</p>}
+      </footer>
+    </main>
+  );
+}
