@@ -1,26 +1,39 @@
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { WaitingCall } from '@xiaowu/shared';
+import {
+  AWAY_REASONS,
+  AgentStates,
+  DISPOSITIONS,
+  canTransition,
+  type AgentState,
+  type AwayReason,
+  type CallOffer,
+  type Disposition,
+  type ManualAgentState,
+} from '@xiaowu/shared';
 import type { RemoteTrack } from '@xiaowu/shared/client';
 import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
-import type { AgentDesk, AgentState, Connection } from './agent-desk';
+import type { AgentDesk, Connection, DeskState } from './agent-desk';
 import { ConfirmDialog, VideoView, useNow } from './components';
 
 interface AppProps {
   desk: AgentDesk;
-  agentName: string;
+  onLogout(): void;
 }
 
-export function App({ desk, agentName }: AppProps) {
+/** Reasons an agent may choose for 示忙 ('missed-offer' is set by the server). */
+const CHOOSABLE_AWAY_REASONS = AWAY_REASONS.filter((r): r is Exclude<AwayReason, 'missed-offer'> => r !== 'missed-offer');
+
+export function App({ desk, onLogout }: AppProps) {
   const state = useSyncExternalStore(desk.subscribe, desk.getState);
   const { t } = useTranslation();
   const inCall = state.phase === 'in-call' && state.session !== undefined;
-  const waiting = state.queue.length;
+  const agentState = state.status?.state ?? 'offline';
 
-  // A waiting count in the tab title, so a call is noticed from another tab.
+  // The tab title shows a ringing call, so it is noticed from another tab too.
   useEffect(() => {
-    document.title = !inCall && waiting > 0 ? `(${waiting}) ${t('agent.title')}` : t('agent.title');
-  }, [t, inCall, waiting]);
+    document.title = state.offer && !inCall ? `【${t('agent.offer.title')}】${t('agent.title')}` : t('agent.title');
+  }, [t, inCall, state.offer]);
 
   return (
     <div className="app" data-testid="call-state" data-state={inCall ? 'in-call' : 'idle'}>
@@ -28,17 +41,45 @@ export function App({ desk, agentName }: AppProps) {
         <h1 className="app-title">{t('agent.title')}</h1>
         <div className="topbar-right">
           <span className="agent-name" data-testid="agent-name">
-            {t('agent.agentLabel', { name: agentName })}
+            {t('agent.agentLabel', { name: desk.user.name })}
           </span>
           <ConnectionStatus connection={state.connection} />
           <LanguageSwitch />
+          <button
+            type="button"
+            className="btn btn-topbar"
+            data-testid="logout-button"
+            disabled={state.phase !== 'idle'}
+            title={state.phase !== 'idle' ? t('agent.logoutInCall') : undefined}
+            onClick={onLogout}
+          >
+            {t('agent.logout')}
+          </button>
         </div>
       </header>
 
+      <StateBar state={state} desk={desk} />
       <Messages state={state} onDismiss={() => desk.dismissMessages()} />
 
       <main className="main">
-        {inCall ? <CallView state={state} desk={desk} /> : <QueuePanel state={state} desk={desk} />}
+        {inCall ? (
+          <CallView state={state} desk={desk} />
+        ) : (
+          <div className="desk-grid">
+            <div className="desk-work">
+              {state.offer ? (
+                <OfferPanel key={state.offer.callId} offer={state.offer} state={state} desk={desk} />
+              ) : agentState === 'wrap-up' && state.status ? (
+                <WrapUpForm key={state.status.since} state={state} desk={desk} />
+              ) : (
+                <section className="panel idle-card" aria-live="polite">
+                  <p className={`idle-hint idle-${agentState}`}>{t(`agent.state.hint.${agentState}`)}</p>
+                </section>
+              )}
+            </div>
+            <QueueOverview state={state} skills={desk.user.skills} />
+          </div>
+        )}
       </main>
     </div>
   );
@@ -61,123 +102,399 @@ function ConnectionStatus({ connection }: { connection: Connection }) {
   );
 }
 
-function Messages({ state, onDismiss }: { state: AgentState; onDismiss(): void }) {
+interface ViewProps {
+  state: DeskState;
+  desk: AgentDesk;
+}
+
+/** Text for a state reason, if it is one we know (reasons set by the server included). */
+function useReasonText(reason: string | undefined): string | undefined {
+  const { t, i18n } = useTranslation();
+  if (!reason) return undefined;
+  if (i18n.exists(`agent.state.reasons.${reason}`)) return t(`agent.state.reasons.${reason as AwayReason}`);
+  if (i18n.exists(`agent.state.autoReasons.${reason}`)) return t(`agent.state.autoReasons.${reason as 'declined'}`);
+  return undefined;
+}
+
+// ── state bar: 示闲 / 示忙 / 下线 ─────────────────────────────────────────────
+
+function StateBar({ state, desk }: ViewProps) {
   const { t } = useTranslation();
+  const now = useNow();
+  const reasonId = useId();
+  const [reason, setReason] = useState<AwayReason>('break');
+  const status = state.status;
+  const current: AgentState = status?.state ?? 'offline';
+  const reasonText = useReasonText(current === 'away' || current === 'offline' ? status?.reason : undefined);
+  const online = state.connection === 'online' && status !== undefined;
+
+  const can = (to: ManualAgentState) => {
+    if (!online || state.busy || state.phase !== 'idle' || current === to) return false;
+    // Ringing: answer or decline. Wrap-up: the form's button is the way back to 示闲.
+    if (current === 'offered' || (current === 'wrap-up' && to === 'available')) return false;
+    return canTransition(current, to);
+  };
+
+  return (
+    <section className="state-bar" aria-label={t('agent.state.label')}>
+      <div className="state-current">
+        <span className="state-label">{t('agent.state.label')}</span>
+        <span className={`state-pill state-${current}`} data-testid="agent-state" data-state={current} role="status" aria-live="polite">
+          <span className="state-dot" aria-hidden="true" />
+          {t(`agent.state.names.${current}`)}
+          {reasonText && <span className="state-reason"> · {reasonText}</span>}
+        </span>
+        {status && <span className="state-since">{t('agent.state.since', { time: formatClock(now - status.since) })}</span>}
+      </div>
+      <div className="state-actions">
+        <button
+          type="button"
+          className="btn btn-available"
+          data-testid="state-available"
+          disabled={!can('available')}
+          onClick={() => void desk.setState('available')}
+        >
+          {t('agent.state.setAvailable')}
+        </button>
+        <span className="away-group">
+          <label htmlFor={reasonId} className="away-label">
+            {t('agent.state.awayReason')}
+          </label>
+          <select id={reasonId} data-testid="away-reason" value={reason} onChange={(e) => setReason(e.target.value as AwayReason)}>
+            {CHOOSABLE_AWAY_REASONS.map((r) => (
+              <option key={r} value={r}>
+                {t(`agent.state.reasons.${r}`)}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            className="btn btn-away"
+            data-testid="state-away"
+            disabled={!can('away')}
+            onClick={() => void desk.setState('away', reason)}
+          >
+            {t('agent.state.setAway')}
+          </button>
+        </span>
+        <button
+          type="button"
+          className="btn btn-secondary"
+          data-testid="state-offline"
+          disabled={!can('offline')}
+          onClick={() => void desk.setState('offline')}
+        >
+          {t('agent.state.setOffline')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function Messages({ state, onDismiss }: { state: DeskState; onDismiss(): void }) {
+  const { t } = useTranslation();
+  const close = (
+    <button type="button" className="btn-icon" aria-label={t('common.close')} onClick={onDismiss}>
+      ×
+    </button>
+  );
   return (
     <div className="messages" aria-live="polite">
       {state.fatal && (
         <div className="alert alert-error" role="alert">
-          <strong>{t('agent.signInFailed')}</strong> {t(state.fatal)}
+          <span>
+            <strong>{t('agent.signInFailed')}</strong> {t(state.fatal)}
+          </span>
         </div>
       )}
       {state.error && (
         <div className="alert alert-error" role="alert" data-testid="error-message">
           <span>{t(state.error)}</span>
-          <button type="button" className="btn-icon" aria-label={t('common.close')} onClick={onDismiss}>
-            ×
-          </button>
+          {close}
         </div>
       )}
-      {!state.error && state.lastEnd && (
+      {state.offerWithdrawn && (
+        <div
+          className={state.offerWithdrawn === 'missed' ? 'alert alert-warning' : 'alert alert-info'}
+          role={state.offerWithdrawn === 'missed' ? 'alert' : 'status'}
+          data-testid="offer-withdrawn"
+          data-reason={state.offerWithdrawn}
+        >
+          <span>{state.offerWithdrawn === 'missed' ? t('agent.offer.withdrawnMissed') : t('agent.offer.withdrawnCancelled')}</span>
+          {close}
+        </div>
+      )}
+      {state.wrapUpTimedOut && (
+        <div className="alert alert-info" data-testid="wrapup-timeout">
+          <span>{t('agent.wrapUp.timedOut')}</span>
+          {close}
+        </div>
+      )}
+      {!state.error && state.lastEnd && state.status?.state !== 'wrap-up' && (
         <div className="alert alert-info" data-testid="end-notice">
           <span>
             <strong>{t('agent.callEnded')}</strong> · {t(`agent.endReason.${state.lastEnd}`)}
           </span>
-          <button type="button" className="btn-icon" aria-label={t('common.close')} onClick={onDismiss}>
-            ×
-          </button>
+          {close}
         </div>
       )}
     </div>
   );
 }
 
-interface ViewProps {
-  state: AgentState;
-  desk: AgentDesk;
+// ── ringing ───────────────────────────────────────────────────────────────────
+
+function OfferBadges({ offer }: { offer: Pick<CallOffer, 'priority' | 'reqs'> }) {
+  const { t } = useTranslation();
+  const languages = offer.reqs.filter((r) => r.startsWith('lang:')).map((r) => r.slice(5));
+  if (!offer.priority && !offer.reqs.includes('sign') && languages.length === 0) return null;
+  return (
+    <p className="badges">
+      {offer.priority && (
+        <span className="badge badge-priority" data-testid="badge-priority">
+          {t('agent.offer.priority')}
+        </span>
+      )}
+      {offer.reqs.includes('sign') && (
+        <span className="badge badge-sign" data-testid="badge-sign">
+          {t('agent.offer.sign')}
+        </span>
+      )}
+      {languages.map((code) => (
+        <span key={code} className="badge badge-sign">
+          {t('agent.offer.language', { code })}
+        </span>
+      ))}
+    </p>
+  );
 }
 
-function QueuePanel({ state, desk }: ViewProps) {
-  const { t } = useTranslation();
-  const now = useNow(state.queue.length > 0);
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const count = state.queue.length;
-  const canAnswer = state.phase === 'idle' && state.connection === 'online';
+function matterText(t: ReturnType<typeof useTranslation>['t'], offer: Pick<CallOffer, 'matterId' | 'matterName'>): string {
+  return offer.matterId === 'consult' ? t('agent.offer.consult') : offer.matterName;
+}
 
-  // Back from a call: focus the queue again, once when the panel appears (queue updates must not steal focus).
-  const [backFromCall] = useState(() => state.lastEnd !== undefined);
-  useEffect(() => {
-    if (backFromCall) headingRef.current?.focus();
-  }, [backFromCall]);
+function OfferPanel({ offer, state, desk }: { offer: CallOffer } & ViewProps) {
+  const { t } = useTranslation();
+  const now = useNow();
+  const titleId = useId();
+  const descId = useId();
+  const answerRef = useRef<HTMLButtonElement>(null);
+  const answering = state.phase === 'answering';
+  const left = Math.max(0, Math.ceil((offer.expiresAt - now) / 1000));
+  // The bar starts full when the offer appears and empties towards expiresAt.
+  const [total] = useState(() => Math.max(1, Math.ceil((offer.expiresAt - Date.now()) / 1000)));
+
+  // Keyboard users land on 「接听」 when a call rings (offers only come to an idle desk).
+  useEffect(() => answerRef.current?.focus(), []);
+
+  return (
+    <section
+      className="panel offer-panel"
+      role="alertdialog"
+      aria-labelledby={titleId}
+      aria-describedby={descId}
+      data-testid="offer-panel"
+      data-call-id={offer.callId}
+    >
+      <div className="offer-head">
+        <span className="ring-mark" aria-hidden="true" />
+        <h2 id={titleId}>{t('agent.offer.title')}</h2>
+        <span className="offer-seconds" data-testid="offer-countdown" aria-hidden="true">
+          {left}
+        </span>
+      </div>
+      <div id={descId} className="offer-body">
+        <p className="offer-booth" data-testid="offer-booth">
+          {t('agent.offer.booth', { name: offer.boothName })}
+        </p>
+        <p className="offer-matter" data-testid="offer-matter">
+          {t('agent.offer.matter', { name: matterText(t, offer) })}
+        </p>
+        <p className="muted">{t('agent.offer.waited', { time: formatClock(now - offer.waitingSince) })}</p>
+        <OfferBadges offer={offer} />
+        {offer.transfer && (
+          <div className="transfer-note">
+            <p>{t('agent.offer.transferFrom', { name: offer.transfer.fromName })}</p>
+            {offer.transfer.note && <p>{t('agent.offer.transferNote', { note: offer.transfer.note })}</p>}
+          </div>
+        )}
+        <p className="offer-countdown-text">{t('agent.offer.countdown', { seconds: left })}</p>
+        <div className="countdown-bar" aria-hidden="true">
+          <span style={{ width: `${Math.min(100, (left / total) * 100)}%` }} />
+        </div>
+      </div>
+      <div className="offer-actions">
+        <button
+          ref={answerRef}
+          type="button"
+          className="btn btn-answer"
+          data-testid="answer-button"
+          aria-busy={answering || undefined}
+          disabled={answering || state.connection !== 'online'}
+          onClick={() => void desk.answer()}
+        >
+          {answering ? t('agent.offer.answering') : t('agent.offer.answer')}
+        </button>
+        <button type="button" className="btn btn-secondary btn-decline" data-testid="decline-button" disabled={answering} onClick={() => void desk.decline()}>
+          {t('agent.offer.decline')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+// ── wrap-up ───────────────────────────────────────────────────────────────────
+
+function WrapUpForm({ state, desk }: ViewProps) {
+  const { t } = useTranslation();
+  const now = useNow();
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const noteId = useId();
+  const errorId = useId();
+  const [disposition, setDisposition] = useState<Disposition | undefined>();
+  const [note, setNote] = useState('');
+  const [missing, setMissing] = useState(false);
+  const until = state.status?.until;
+  const last = state.lastCall;
+
+  useEffect(() => headingRef.current?.focus(), []);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!disposition) {
+      setMissing(true);
+      return;
+    }
+    void desk.wrapUp(disposition, note);
+  };
+
+  return (
+    <form className="panel wrapup" data-testid="wrapup-form" onSubmit={submit} noValidate>
+      <div className="panel-head">
+        <h2 ref={headingRef} tabIndex={-1}>
+          {t('agent.wrapUp.title')}
+        </h2>
+        {until !== undefined && (
+          <span className="badge badge-active" data-testid="wrapup-countdown">
+            {t('agent.wrapUp.countdown', { seconds: Math.max(0, Math.ceil((until - now) / 1000)) })}
+          </span>
+        )}
+      </div>
+      <div className="wrapup-body">
+        {last && last.boothName && (
+          <p className="muted">
+            {t('agent.wrapUp.lastCall', {
+              booth: last.boothName,
+              matter: last.matterId === 'consult' ? t('agent.offer.consult') : last.matterName,
+            })}
+          </p>
+        )}
+        <fieldset className="dispositions" aria-describedby={missing ? errorId : undefined}>
+          <legend>{t('agent.wrapUp.disposition')}</legend>
+          {DISPOSITIONS.map((d) => (
+            <label key={d} className={disposition === d ? 'radio checked' : 'radio'}>
+              <input
+                type="radio"
+                name="disposition"
+                value={d}
+                checked={disposition === d}
+                data-testid={`disposition-${d}`}
+                onChange={() => {
+                  setDisposition(d);
+                  setMissing(false);
+                }}
+              />
+              {t(`agent.wrapUp.dispositions.${d}`)}
+            </label>
+          ))}
+        </fieldset>
+        {missing && (
+          <p id={errorId} className="field-error" role="alert">
+            {t('agent.wrapUp.required')}
+          </p>
+        )}
+        <label htmlFor={noteId} className="field-label">
+          {t('agent.wrapUp.note')}
+        </label>
+        <textarea id={noteId} data-testid="wrapup-note" rows={3} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />
+        <div className="wrapup-actions">
+          <button type="submit" className="btn btn-primary" data-testid="wrapup-submit" aria-busy={state.busy || undefined} disabled={state.busy}>
+            {state.busy ? t('agent.wrapUp.submitting') : t('agent.wrapUp.submit')}
+          </button>
+        </div>
+      </div>
+    </form>
+  );
+}
+
+// ── queue overview ────────────────────────────────────────────────────────────
+
+function QueueOverview({ state, skills }: { state: DeskState; skills: string[] }) {
+  const { t } = useTranslation();
+  const queue = state.queue;
+  const rows = useMemo(() => [...(queue?.skills ?? [])].sort((a, b) => b.longestWaitSec - a.longestWaitSec), [queue]);
+  const receivedAt = useMemo(() => Date.now(), [queue]);
+  const now = useNow(rows.length > 0);
+  const total = rows.reduce((n, r) => n + r.waiting, 0);
+  const mine = new Set([...skills, 'consult']);
+  const skillName = (skill: string) => (skill === 'consult' ? t('agent.queue.consult') : (state.skillNames[skill] ?? skill));
 
   return (
     <section className="panel queue-panel" aria-labelledby="queue-heading">
       <div className="panel-head">
-        <h2 id="queue-heading" ref={headingRef} tabIndex={-1}>
-          {t('agent.queueTitle')}
-        </h2>
-        <span className={count > 0 ? 'badge badge-active' : 'badge'} aria-hidden="true">
-          {t('agent.queueCount', { count })}
+        <h2 id="queue-heading">{t('agent.queue.title')}</h2>
+        <span className={total > 0 ? 'badge badge-active' : 'badge'} data-testid="queue-total">
+          {t('agent.queue.total', { count: total })}
         </span>
       </div>
-      <p className="visually-hidden" aria-live="polite">
-        {t('agent.queueAnnouncement', { count })}
-      </p>
-      <ul className="queue-list" data-testid="queue-list" aria-labelledby="queue-heading">
-        {count === 0 ? (
-          <li className="queue-empty" data-testid="queue-empty">
-            {t('agent.queueEmpty')}
+      <table className="queue-table" data-testid="queue-list" aria-labelledby="queue-heading">
+        <thead>
+          <tr>
+            <th scope="col">{t('agent.queue.skill')}</th>
+            <th scope="col" className="num">
+              {t('agent.queue.waiting')}
+            </th>
+            <th scope="col" className="num">
+              {t('agent.queue.longest')}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.length === 0 ? (
+            <tr>
+              <td colSpan={3} className="queue-empty" data-testid="queue-empty">
+                {t('agent.queue.empty')}
+              </td>
+            </tr>
+          ) : (
+            rows.map((r) => (
+              <tr key={r.skill} data-testid="queue-row" data-skill={r.skill}>
+                <th scope="row">
+                  {skillName(r.skill)}
+                  {mine.has(r.skill) && <span className="tag-mine">{t('agent.queue.mine')}</span>}
+                </th>
+                <td className="num">{r.waiting}</td>
+                <td className="num">{formatClock((r.longestWaitSec * 1000) + (now - receivedAt))}</td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+      <h3 className="subhead">{t('agent.queue.agentsTitle')}</h3>
+      <ul className="agent-counts" data-testid="agent-counts">
+        {AgentStates.map((s) => (
+          <li key={s} className={`count-${s}`}>
+            <span className={`state-dot state-${s}`} aria-hidden="true" />
+            <span>{t(`agent.state.names.${s}`)}</span>
+            <strong>{queue?.agents[s] ?? 0}</strong>
           </li>
-        ) : (
-          state.queue.map((call) => (
-            <QueueRow
-              key={call.callId}
-              call={call}
-              now={now}
-              answering={state.answeringCallId === call.callId}
-              disabled={!canAnswer}
-              onAnswer={() => void desk.answer(call.callId)}
-            />
-          ))
-        )}
+        ))}
       </ul>
     </section>
   );
 }
 
-interface RowProps {
-  call: WaitingCall;
-  now: number;
-  answering: boolean;
-  disabled: boolean;
-  onAnswer(): void;
-}
-
-function QueueRow({ call, now, answering, disabled, onAnswer }: RowProps) {
-  const { t } = useTranslation();
-  const waited = formatClock(now - call.waitingSince);
-  return (
-    <li className="queue-item" data-testid="queue-item" data-call-id={call.callId}>
-      <div className="queue-booth">
-        <span className="queue-booth-name">{call.boothName}</span>
-        <span className="queue-booth-id">{t('agent.boothId', { id: call.boothId })}</span>
-      </div>
-      <span className="queue-waited">{t('agent.waited', { time: waited })}</span>
-      <button
-        type="button"
-        className="btn btn-primary"
-        data-testid="answer-button"
-        data-call-id={call.callId}
-        aria-label={t('agent.answerAria', { booth: call.boothName })}
-        aria-busy={answering || undefined}
-        disabled={disabled}
-        onClick={onAnswer}
-      >
-        {answering ? t('agent.answering') : t('agent.answer')}
-      </button>
-    </li>
-  );
-}
+// ── in call ───────────────────────────────────────────────────────────────────
 
 /** Remote tracks by what they carry: the booth's camera with all audio, and the document camera. */
 function useRoutedTracks(tracks: RemoteTrack[]) {
@@ -204,8 +521,8 @@ function CallView({ state, desk }: ViewProps) {
   const { mainStream, hasCamera, documentStream } = useRoutedTracks(state.remoteTracks);
 
   const booth = state.session?.parties.find((p) => p.role === 'booth');
-  const boothName = booth?.name ?? t('agent.boothFallbackName');
-  const others = state.queue.length;
+  const boothName = booth?.name ?? state.call?.boothName ?? t('agent.boothFallbackName');
+  const others = (state.queue?.skills ?? []).reduce((n, r) => n + r.waiting, 0);
 
   useEffect(() => headingRef.current?.focus(), []);
 
@@ -243,6 +560,12 @@ function CallView({ state, desk }: ViewProps) {
         <h2 id="call-heading" ref={headingRef} tabIndex={-1} data-testid="booth-name">
           {t('agent.inCallWith', { booth: boothName })}
         </h2>
+        {state.call && (
+          <p className="call-matter" data-testid="call-matter">
+            {t('agent.inCallMatter', { name: matterText(t, state.call) })}
+          </p>
+        )}
+        {state.call && <OfferBadges offer={state.call} />}
         {booth && <p className="muted">{t('agent.boothId', { id: booth.userId })}</p>}
         <p className="duration" data-testid="call-duration">
           {t('agent.callDuration', { time: formatClock(now - (state.callStartedAt ?? now)) })}

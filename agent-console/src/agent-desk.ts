@@ -137,7 +137,8 @@ export class AgentDesk {
     this.sig.on('call:offerWithdrawn', ({ callId, reason }) => {
       if (this.state.offer?.callId !== callId) return;
       this.set({ offer: undefined, offerWithdrawn: reason });
-      this.noticeLater();
+      // 'missed' stays until dismissed: the agent may have stepped away and must learn it is now 示忙.
+      if (reason === 'cancelled') this.noticeLater();
     });
     this.sig.on('call:ended', ({ sessionId, reason }) => {
       if (this.state.session?.sessionId === sessionId) this.endCall(reason);

@@ -1,24 +1,26 @@
-import { StrictMode } from 'react';
+import { StrictMode, useSyncExternalStore } from 'react';
 import { createRoot } from 'react-dom/client';
-import { SignalingClient } from '@xiaowu/shared/client';
 import { initI18n } from '@xiaowu/shared/i18n';
 import { App } from './App';
-import { AgentDesk } from './agent-desk';
+import { AgentAuth } from './auth';
+import { LoginPage } from './LoginPage';
 import './styles.css';
-
-const params = new URLSearchParams(location.search);
-const agentId = params.get('agent') || 'agent-1';
-const agentName = params.get('name') || '坐席一号';
 
 initI18n();
 
-const sig = new SignalingClient('', { role: 'agent', id: agentId, name: agentName });
-const desk = new AgentDesk(sig);
+// Signed in from sessionStorage if this tab already has a valid token; one connection per sign-in.
+const auth = new AgentAuth();
+
+function Root() {
+  const state = useSyncExternalStore(auth.subscribe, auth.getState);
+  if (state.kind === 'signed-out') return <LoginPage auth={auth} message={state.message} />;
+  return <App key={state.login.token} desk={state.desk} onLogout={() => auth.logout('agent.login.loggedOut')} />;
+}
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing in index.html');
 createRoot(root).render(
   <StrictMode>
-    <App desk={desk} agentName={agentName} />
+    <Root />
   </StrictMode>,
 );

@@ -34,6 +34,12 @@ const Env = z.object({
   OFFER_TIMEOUT_S: z.coerce.number().int().min(5).max(120).default(20),
   /** Seconds of wrap-up (话后处理) after each call. */
   WRAP_UP_S: z.coerce.number().int().min(0).max(600).default(30),
+  /**
+   * Service hours used at first start (then edited by supervisors through the API):
+   * 'always' (24/7, the demo default) or 'center' (weekdays 08:30–17:30 without lunch
+   * break, Tue/Thu until 19:30, Saturday 09:00–15:00, Beijing time).
+   */
+  SERVICE_HOURS: z.enum(['always', 'center']).default('always'),
   /** First start with no accounts: create demo agents, a supervisor and a booth, and print their logins. */
   DEMO_ACCOUNTS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

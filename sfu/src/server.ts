@@ -18,6 +18,8 @@ import { attachSignaling } from './signaling/signaling';
 import { createHttpApp } from './http/app';
 import { createApi, errorHandler } from './http/api';
 import { CallRouter } from './queue/call-router';
+import { Appointments, HoursStore } from './queue/appointments';
+import { CENTER_SCHEDULE } from '@xiaowu/shared';
 import { CatalogStore } from './catalog/catalog-store';
 import { Accounts } from './auth/accounts';
 import { TokenService } from './auth/tokens';
@@ -35,6 +37,8 @@ export interface RunningServer {
   tokens: TokenService;
   catalog: CatalogStore;
   router: CallRouter;
+  hours: HoursStore;
+  appointments: Appointments;
   demo?: DemoCredentials;
   close(): Promise<void>;
 }
@@ -76,9 +80,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const tokens = await TokenService.create(redis.redis, config.AUTH_SECRET);
   const demo = config.DEMO_ACCOUNTS ? await ensureDemoAccounts(accounts, await catalog.current(), config.DATA_DIR) : undefined;
   const router = new CallRouter(redis.redis, { offerTimeoutMs: config.OFFER_TIMEOUT_S * 1000, wrapUpMs: config.WRAP_UP_S * 1000 });
-  const calls = new CallService({ router, catalog, accounts, pool, io, redis: redis.redis, log });
+  const hours = new HoursStore(redis.redis);
+  await hours.init({ default: config.SERVICE_HOURS === 'center' ? CENTER_SCHEDULE : 'always', bySkill: {} });
+  const appointments = new Appointments(redis.redis, router, () => hours.get());
+  const calls = new CallService({ router, appointments, hours, catalog, accounts, pool, io, redis: redis.redis, log });
   attachSignaling(io, calls, tokens, log);
-  const api = createApi({ accounts, tokens, catalog, log });
+  const api = createApi({ accounts, tokens, catalog, hours, appointments, log });
   httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log) }));
 
   await new Promise<void>((resolve, reject) => {
@@ -102,6 +109,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     tokens,
     catalog,
     router,
+    hours,
+    appointments,
     demo,
     close: () =>
       (closing ??= (async () => {

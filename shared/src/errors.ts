@@ -17,6 +17,10 @@ export const ErrorCode = {
   CallAlreadyActive: 'CALL_ALREADY_ACTIVE',
   /** The object is not in a state that allows this (e.g. an illegal agent or case transition). */
   InvalidState: 'INVALID_STATE',
+  /** Outside the service hours of the matter's skill; the booth offers an appointment. */
+  OutOfHours: 'OUT_OF_HOURS',
+  /** The appointment slot is full or no longer bookable. */
+  SlotUnavailable: 'SLOT_UNAVAILABLE',
   /** Too many attempts (login, lookups); try again later. */
   RateLimited: 'RATE_LIMITED',
   /** The handshake did not carry valid credentials. */

@@ -2,3 +2,4 @@ export * from './errors';
 export * from './roles';
 export * from './protocol';
 export * from './agent-state';
+export * from './service-hours';

@@ -57,6 +57,8 @@ export const Requests = {
       /** 帮办代办: elderly / disabled resident, marked at the booth. */
       priority: z.boolean().optional(),
       needs: CallNeeds.optional(),
+      /** Arriving for a booked appointment (预约): served first within its window. */
+      appointmentId: id.optional(),
     })
     .strict(),
   /** Booth: leave the queue before an agent answers. */
@@ -232,6 +234,31 @@ export interface SocketData {
   role: Role;
   userId: string;
   name: string;
+}
+
+export type AppointmentStatus = 'booked' | 'arrived' | 'cancelled' | 'no-show';
+
+export interface Appointment {
+  appointmentId: string;
+  /** 6-digit code the resident can show or type at any booth */
+  code: string;
+  matterId: string;
+  matterName: string;
+  skill: string;
+  boothId: string;
+  /** slot start, ms since epoch */
+  start: number;
+  end: number;
+  /** masked, e.g. 138****0000 */
+  phone?: string;
+  status: AppointmentStatus;
+}
+
+export interface AppointmentSlot {
+  start: number;
+  end: number;
+  capacity: number;
+  booked: number;
 }
 
 /** REST: POST /api/auth/login and /api/auth/booth answers. */

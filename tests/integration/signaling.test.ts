@@ -237,4 +237,17 @@ describe('signaling and API', () => {
     expect((await ended).reason).toBe('hangup');
     await waitFor(async () => (await srv.stats()).counts.routers === 0, 'router closed');
   });
+
+  it('refuses calls outside a skill's service hours with a typed error the booth can explain', async () => {
+    await srv.hours.set({ default: 'always', bySkill: { jiuye: { weekly: {}, closedDates: [] } } });
+    const booth = await srv.client((await srv.booth('booth-hours')).token);
+    await expect(booth.request('call:request', { matterId: 'jiuye-unemployment-register' })).rejects.toMatchObject({ code: ErrorCode.OutOfHours });
+    const h = await api(srv, 'GET', '/service-hours?skill=jiuye');
+    expect(h.body.data).toMatchObject({ open: false });
+    const sup = await srv.staff({ username: 'sup-hours', role: 'supervisor' });
+    expect((await api(srv, 'PUT', '/service-hours', { default: 'sometimes' }, sup)).body.error?.code).toBe(ErrorCode.BadRequest);
+    expect((await api(srv, 'PUT', '/service-hours', { default: 'always', bySkill: {} }, sup)).status).toBe(200);
+    const { callId } = await booth.request('call:request', { matterId: 'jiuye-unemployment-register' });
+    await booth.request('call:cancel', { callId });
+  });
 });

@@ -33,6 +33,7 @@ import { mediaCodecs } from '../media/codecs';
 import { Session, type Party, type PartyNotifier } from '../media/session';
 import type { WorkerPool } from '../media/worker-pool';
 import type { CallRouter, Ticket } from '../queue/call-router';
+import type { Appointments, HoursStore } from '../queue/appointments';
 
 export type SignalingServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type User = Pick<SocketData, 'role' | 'userId' | 'name'>;
@@ -49,6 +50,8 @@ const STAFFED: readonly AgentState[] = ['available', 'offered', 'in-call', 'wrap
 
 export interface CallServiceDeps {
   router: CallRouter;
+  appointments: Appointments;
+  hours: HoursStore;
   catalog: CatalogStore;
   accounts: Accounts;
   pool: WorkerPool;
@@ -88,10 +91,20 @@ export class CallService implements PartyNotifier {
 
   // ── booths ────────────────────────────────────────────────────────────────
 
-  async request(booth: User, req: { matterId: string; priority?: boolean; needs?: CallNeeds }): Promise<QueuePosition> {
+  async request(booth: User, req: { matterId: string; priority?: boolean; needs?: CallNeeds; appointmentId?: string }): Promise<QueuePosition> {
     clearTimeout(this.pendingCancels.get(booth.userId));
     this.pendingCancels.delete(booth.userId);
     const matter = req.matterId === CONSULT_SKILL ? { id: CONSULT_SKILL, name: '咨询', skill: CONSULT_SKILL } : await this.d.catalog.matter(req.matterId);
+    // A booked resident checks in (any booth) and goes first; others need the skill's service hours.
+    const appointment = req.appointmentId ? await this.d.appointments.checkIn(req.appointmentId) : undefined;
+    if (appointment && appointment.matterId !== matter.id) throw new AppError(ErrorCode.BadRequest, 'the appointment is for another matter');
+    if (!appointment) {
+      const hours = await this.d.hours.status(matter.skill);
+      if (!hours.open) {
+        const next = hours.nextOpen ? new Date(hours.nextOpen).toISOString() : 'not within two weeks';
+        throw new AppError(ErrorCode.OutOfHours, `outside service hours; next opening ${next}`);
+      }
+    }
     const reqs = [...(req.needs?.sign ? ['sign'] : []), ...(req.needs?.language ? [`lang:${req.needs.language}`] : [])];
     const { ticket, offeredTo } = await this.d.router.enqueue({
       boothId: booth.userId,
@@ -100,7 +113,7 @@ export class CallService implements PartyNotifier {
       matterName: matter.name,
       skill: matter.skill,
       reqs,
-      priority: req.priority ?? false,
+      priority: (req.priority ?? false) || !!appointment,
     });
     this.d.log.info({ callId: ticket.ticketId, boothId: booth.userId, matter: matter.id, skill: matter.skill, offeredTo }, 'call requested');
     if (offeredTo) await this.sendOffer(offeredTo, ticket.ticketId);
@@ -378,6 +391,7 @@ export class CallService implements PartyNotifier {
 
   private async sweep(): Promise<void> {
     try {
+      for (const a of await this.d.appointments.expireNoShows()) this.d.log.info({ appointmentId: a.appointmentId, skill: a.skill }, 'appointment not kept: no-show');
       for (const ev of await this.d.router.expireTimers()) {
         if (ev.kind === 'offer-missed') {
           this.d.log.info({ callId: ev.ticketId, agentId: ev.agentId }, 'offer not answered; back in the queue');

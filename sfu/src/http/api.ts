@@ -9,12 +9,16 @@ import { oneTimeNotice, popularMatters, mattersByDepartment } from '@xiaowu/shar
 import type { Accounts } from '../auth/accounts';
 import type { Principal, TokenService } from '../auth/tokens';
 import type { CatalogStore } from '../catalog/catalog-store';
+import type { Appointments, HoursStore } from '../queue/appointments';
+import { ServiceHours, scheduleFor } from '@xiaowu/shared';
 import type { Logger } from '../log';
 
 export interface ApiDeps {
   accounts: Accounts;
   tokens: TokenService;
   catalog: CatalogStore;
+  hours: HoursStore;
+  appointments: Appointments;
   log: Logger;
 }
 
@@ -24,6 +28,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   INVALID_STATE: 409,
+  SLOT_UNAVAILABLE: 409,
+  OUT_OF_HOURS: 409,
   RATE_LIMITED: 429,
 };
 
@@ -115,6 +121,44 @@ export function createApi(d: ApiDeps): Router {
     const c = await d.catalog.publish(req.body);
     d.log.info({ by: who.userId, version: c.version }, 'catalog published');
     return { version: c.version };
+  }));
+
+  api.get('/service-hours', route(async (req) => {
+    const skill = parse(z.string().max(64), req.query.skill ?? 'consult');
+    return { ...(await d.hours.status(skill)), schedule: scheduleFor(await d.hours.get(), skill) };
+  }));
+
+  api.put('/service-hours', route(async (req) => {
+    const who = await principal(req, d.tokens, ['supervisor']);
+    await d.hours.set(parse(ServiceHours, req.body));
+    d.log.info({ by: who.userId }, 'service hours changed');
+    return d.hours.get();
+  }));
+
+  api.get('/appointments/slots', route(async (req) => {
+    await principal(req, d.tokens);
+    const m = await d.catalog.matter(parse(z.string().max(64), req.query.matterId));
+    return d.appointments.slots(m.skill);
+  }));
+
+  api.post('/appointments', route(async (req) => {
+    const booth = await principal(req, d.tokens, ['booth']);
+    const body = parse(
+      z.object({ matterId: z.string().max(64), start: z.number().int().positive(), phone: z.string().regex(/^1\d{10}$/, 'a mainland mobile number').optional() }).strict(),
+      req.body,
+    );
+    const m = await d.catalog.matter(body.matterId);
+    return d.appointments.book({ matterId: m.id, matterName: m.name, skill: m.skill, boothId: booth.userId, start: body.start, phone: body.phone });
+  }));
+
+  api.get('/appointments', route(async (req) => {
+    const booth = await principal(req, d.tokens, ['booth']);
+    return d.appointments.ofBooth(booth.userId);
+  }));
+
+  api.delete('/appointments/:id', route(async (req) => {
+    const booth = await principal(req, d.tokens, ['booth']);
+    return d.appointments.cancel(parse(z.string().max(64), req.params.id), booth.userId);
   }));
 
   return api;

@@ -22,6 +22,8 @@ export const en: Messages = {
     TIMEOUT: 'The network is slow. Please try again in a moment.',
     INTERNAL: 'Something went wrong. Please try again in a moment.',
     INVALID_STATE: 'This cannot be done right now.',
+    OUT_OF_HOURS: 'This service is not available at this time. Please come back during service hours.',
+    SLOT_UNAVAILABLE: 'This appointment time is full or can no longer be booked. Please choose another time.',
     RATE_LIMITED: 'Too many attempts. Please wait a minute and try again.',
   },
 
@@ -223,6 +225,8 @@ export const en: Messages = {
       priority: 'Priority · assisted service',
       sign: 'Needs sign language',
       language: 'Needs dialect: {{code}}',
+      transferFrom: 'Transferred by {{name}}',
+      transferNote: 'Note: {{note}}',
       answer: 'Answer',
       decline: 'Decline',
       answering: 'Connecting…',

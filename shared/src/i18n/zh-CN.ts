@@ -32,6 +32,8 @@ export const zhCN = {
     TIMEOUT: '网络有点慢，请稍后再试',
     INTERNAL: '系统出了点问题，请稍后再试',
     INVALID_STATE: '当前状态下不能进行这个操作',
+    OUT_OF_HOURS: '现在不在这项业务的服务时间内，请在服务时间内再来',
+    SLOT_UNAVAILABLE: '这个预约时段已约满或不能再预约，请选择其他时段',
     RATE_LIMITED: '尝试次数太多，请稍等一分钟再试',
   } satisfies Record<ErrorCode, string>,
 
@@ -241,6 +243,8 @@ export const zhCN = {
       priority: '优先 · 帮办代办',
       sign: '需要手语',
       language: '需要方言：{{code}}',
+      transferFrom: '转接自：{{name}}',
+      transferNote: '转接说明：{{note}}',
       answer: '接听',
       decline: '拒接',
       answering: '正在接通……',
