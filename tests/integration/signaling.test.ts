@@ -238,7 +238,7 @@ describe('signaling and API', () => {
     await waitFor(async () => (await srv.stats()).counts.routers === 0, 'router closed');
   });
 
-  it('refuses calls outside a skill's service hours with a typed error the booth can explain', async () => {
+  it('refuses calls outside the service hours of a skill with a typed error the booth can explain', async () => {
     await srv.hours.set({ default: 'always', bySkill: { jiuye: { weekly: {}, closedDates: [] } } });
     const booth = await srv.client((await srv.booth('booth-hours')).token);
     await expect(booth.request('call:request', { matterId: 'jiuye-unemployment-register' })).rejects.toMatchObject({ code: ErrorCode.OutOfHours });
