@@ -3,3 +3,4 @@ export * from './roles';
 export * from './protocol';
 export * from './agent-state';
 export * from './service-hours';
+export * from './identity';
