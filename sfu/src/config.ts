@@ -13,6 +13,8 @@ const Env = z.object({
   PORT: port.default(3000),
   /** Address the HTTP server binds; loopback unless deployed behind a proxy. */
   HOST: z.string().default('127.0.0.1'),
+  /** Public origin of this service (for QR codes residents scan with phones); default: the local URL. */
+  PUBLIC_URL: z.string().url().optional(),
   /** Existing Redis (redis://…); unset = start a local redis-server child with AOF on. */
   REDIS_URL: z
     .string()

@@ -85,7 +85,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const appointments = new Appointments(redis.redis, router, () => hours.get());
   const calls = new CallService({ router, appointments, hours, catalog, accounts, pool, io, redis: redis.redis, log });
   attachSignaling(io, calls, tokens, log);
-  const api = createApi({ accounts, tokens, catalog, hours, appointments, log });
+  const api = createApi({ accounts, tokens, catalog, hours, appointments, publicUrl: config.PUBLIC_URL, log });
   httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log) }));
 
   await new Promise<void>((resolve, reject) => {

@@ -10,6 +10,7 @@ import type { Accounts } from '../auth/accounts';
 import type { Principal, TokenService } from '../auth/tokens';
 import type { CatalogStore } from '../catalog/catalog-store';
 import type { Appointments, HoursStore } from '../queue/appointments';
+import { renderNoticePdf } from '../pdf/notice-pdf';
 import { ServiceHours, scheduleFor } from '@xiaowu/shared';
 import type { Logger } from '../log';
 
@@ -19,6 +20,7 @@ export interface ApiDeps {
   catalog: CatalogStore;
   hours: HoursStore;
   appointments: Appointments;
+  publicUrl?: string;
   log: Logger;
 }
 
@@ -111,9 +113,21 @@ export function createApi(d: ApiDeps): Router {
     return (await d.catalog.search(q)).slice(0, 30).map(summary);
   }));
 
+  const noticeUrl = (req: Request, id: string) => `${d.publicUrl ?? `${req.protocol}://${req.get('host')}`}/api/catalog/matters/${encodeURIComponent(id)}/notice.pdf`;
+
   api.get('/catalog/matters/:id', route(async (req) => {
     const m = await d.catalog.matter(parse(z.string().max(64), req.params.id));
-    return { matter: m, notice: oneTimeNotice(m) };
+    return { matter: m, notice: oneTimeNotice(m), noticeUrl: noticeUrl(req, m.id) };
+  }));
+
+  api.get('/catalog/matters/:id/notice.pdf', route(async (req, res) => {
+    const id = parse(z.string().max(64), req.params.id);
+    const catalog = await d.catalog.current();
+    const m = await d.catalog.matter(id);
+    const pdf = await renderNoticePdf(oneTimeNotice(m), { url: noticeUrl(req, m.id), catalogVersion: catalog.version, printedAt: new Date() });
+    res.setHeader('content-type', 'application/pdf');
+    res.setHeader('content-disposition', `inline; filename="notice-${m.id}.pdf"`);
+    res.end(Buffer.from(pdf));
   }));
 
   api.put('/catalog', route(async (req) => {
