@@ -4,3 +4,4 @@ export * from './protocol';
 export * from './agent-state';
 export * from './service-hours';
 export * from './identity';
+export * from './case-state';
