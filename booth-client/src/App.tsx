@@ -11,7 +11,8 @@ import { useCatalog } from './use-catalog';
 interface AppProps {
   call: BoothCall;
   boothName: string;
-  /** Back to the booth's own language (the next resident starts fresh). */
+  /** The booth's own language, and going back to it (the next resident starts fresh). */
+  homeLanguage: string;
   resetLanguage(): void;
 }
 
@@ -19,9 +20,9 @@ interface AppProps {
 const IDLE_RESET_MS = 180_000;
 const NO_OPTIONS: CallOptionsValue = { sign: false, priority: false };
 
-export function App({ call, boothName, resetLanguage }: AppProps) {
+export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) {
   const state = useSyncExternalStore(call.subscribe, call.getState);
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const catalog = useCatalog();
   const [screen, setScreenState] = useState<Screen>({ kind: 'home' });
   const [query, setQueryState] = useState('');
@@ -54,7 +55,7 @@ export function App({ call, boothName, resetLanguage }: AppProps) {
   }, [state.phase, resetFlow]);
 
   // Someone walked away from a half-finished choice: go back to the start after a while.
-  const dirty = screen.kind !== 'home' || query !== '' || options.sign || options.priority;
+  const dirty = screen.kind !== 'home' || query !== '' || options.sign || options.priority || i18n.language !== homeLanguage;
   useEffect(() => {
     if (state.phase !== 'idle' || !dirty) return;
     let timer = setTimeout(fire, IDLE_RESET_MS);

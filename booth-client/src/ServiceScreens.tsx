@@ -3,7 +3,7 @@
  * departments, 咨询), a department's matters, and the one-time notice
  * (一次性告知) of the chosen matter with the call button.
  */
-import { useEffect, useId, useRef } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MessageKey } from '@xiaowu/shared/i18n';
 import type { CatalogDepartment, MatterSummary } from './catalog-api';
@@ -48,11 +48,11 @@ function Messages({ error, notice }: FlowMessages) {
 }
 
 /** 「我需要手语服务」 and 「老年人/残疾人优先」: optional, deliberately quiet. */
-export function CallOptions({ value, onChange }: { value: CallOptionsValue; onChange(v: CallOptionsValue): void }) {
+export function CallOptions({ value, onChange, compact = false }: { value: CallOptionsValue; onChange(v: CallOptionsValue): void; compact?: boolean }) {
   const { t } = useTranslation();
   return (
     <fieldset className="call-options">
-      <legend>{t('booth.options.title')}</legend>
+      <legend className={compact ? 'visually-hidden' : undefined}>{t('booth.options.title')}</legend>
       <label className={value.sign ? 'option checked' : 'option'}>
         <input
           type="checkbox"
@@ -78,20 +78,43 @@ export function CallOptions({ value, onChange }: { value: CallOptionsValue; onCh
   );
 }
 
+/** A matter to choose: compact tiles on the start screen (name and one fact), full rows in lists. */
 function MatterButton({ matter, onPick, detailed = false }: { matter: MatterSummary; onPick(m: MatterSummary): void; detailed?: boolean }) {
   const { t } = useTranslation();
+  const days =
+    matter.promisedDays === 0
+      ? t('booth.matter.sameDay')
+      : matter.promisedDays === 1
+        ? t('booth.matter.dayOne')
+        : t('booth.matter.days', { count: matter.promisedDays });
+  const onSite = matter.onSite && <span className="tag tag-onsite">{t('booth.matter.onSite')}</span>;
   return (
     <li>
-      <button type="button" className="matter-btn" data-testid={`matter-${matter.id}`} onClick={() => onPick(matter)}>
+      <button
+        type="button"
+        className={detailed ? 'matter-btn detailed' : 'matter-btn'}
+        data-testid={`matter-${matter.id}`}
+        onClick={() => onPick(matter)}
+      >
         <span className="matter-name">{matter.name}</span>
         {detailed && <span className="matter-summary">{matter.summary}</span>}
-        <span className="matter-meta">
-          <span>{matter.promisedDays === 0 ? t('booth.matter.sameDay') : t('booth.matter.days', { count: matter.promisedDays })}</span>
-          {matter.onSite && <span className="tag tag-onsite">{t('booth.matter.onSite')}</span>}
-        </span>
-        <ChevronIcon />
+        {/* A tile has room for one fact: that the resident must go in person matters more than the days. */}
+        <span className="matter-meta">{detailed ? <>{days}{onSite}</> : onSite || days}</span>
+        {detailed && <ChevronIcon />}
       </button>
     </li>
+  );
+}
+
+/** 「不确定办什么？」 on one line and 「直接咨询坐席」 on the next. */
+function TwoLines({ text }: { text: string }) {
+  const i = text.search(/[？?]/);
+  if (i < 0 || i === text.length - 1) return <span>{text}</span>;
+  return (
+    <span className="two-lines">
+      <span>{text.slice(0, i + 1)}</span>
+      <span>{text.slice(i + 1).trim()}</span>
+    </span>
   );
 }
 
@@ -139,7 +162,7 @@ function ConsultPanel({ options, onOptions, onConsult }: { options: CallOptionsV
     <aside className="consult-panel" aria-label={t('booth.home.consult')}>
       <button type="button" className="btn btn-consult" data-testid="consult-button" onClick={onConsult}>
         <PhoneIcon />
-        <span>{t('booth.home.consult')}</span>
+        <TwoLines text={t('booth.home.consult')} />
       </button>
       <p className="consult-hint">{t('booth.home.consultHint')}</p>
       <CallOptions value={options} onChange={onOptions} />
@@ -172,6 +195,7 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onMatter, on
   return (
     <main className="screen flow">
       <div className="flow-main">
+        <div className="home-head">
         <h1 className="flow-title">{t('booth.home.heading')}</h1>
         <div className="search-box">
           <SearchIcon />
@@ -197,6 +221,7 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onMatter, on
               {t('booth.home.searchClear')}
             </button>
           )}
+        </div>
         </div>
 
         <Messages {...messages} />
@@ -336,8 +361,25 @@ export function NoticeScreen({ matter, onBack, onCall, onConsult, options, onOpt
   const { t } = useTranslation();
   const { detail, loading } = useMatter(matter.id);
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const bodyRef = useRef<HTMLDivElement>(null);
+  const [more, setMore] = useState(false);
   const notice = detail?.notice;
   useEffect(() => headingRef.current?.focus(), []);
+
+  // Many residents do not know a page can be swiped: say so while there is more below, and scroll on a tap.
+  useEffect(() => {
+    const el = bodyRef.current;
+    if (!el) return;
+    const check = () => setMore(el.scrollTop + el.clientHeight < el.scrollHeight - 24);
+    check();
+    el.addEventListener('scroll', check, { passive: true });
+    const ro = new ResizeObserver(check);
+    ro.observe(el);
+    return () => {
+      el.removeEventListener('scroll', check);
+      ro.disconnect();
+    };
+  }, [notice]);
 
   return (
     <main className="screen notice-screen">
@@ -350,7 +392,7 @@ export function NoticeScreen({ matter, onBack, onCall, onConsult, options, onOpt
       </header>
 
       {notice ? (
-        <div className="notice-body" data-testid="notice" tabIndex={0} aria-label={t('booth.notice.label')}>
+        <div className="notice-body" data-testid="notice" tabIndex={0} aria-label={t('booth.notice.label')} ref={bodyRef}>
           {notice.onSite && (
             <div className="onsite-alert" role="note" data-testid="onsite-note">
               <strong>{t('booth.notice.onSiteTitle')}</strong>
@@ -407,6 +449,20 @@ export function NoticeScreen({ matter, onBack, onCall, onConsult, options, onOpt
             </dl>
           </section>
           <p className="notice-code">{t('booth.notice.code', { code: notice.code })}</p>
+          <p className="notice-next">{t('booth.notice.nextStep')}</p>
+          {more && (
+            <button
+              type="button"
+              className="btn more-hint"
+              data-testid="notice-more"
+              onClick={() => bodyRef.current?.scrollBy({ top: bodyRef.current.clientHeight * 0.8, behavior: 'smooth' })}
+            >
+              <span className="more-arrow" aria-hidden="true">
+                ↓
+              </span>
+              {t('booth.notice.scrollMore')}
+            </button>
+          )}
         </div>
       ) : loading ? (
         <div className="notice-body notice-status" role="status">
@@ -424,7 +480,7 @@ export function NoticeScreen({ matter, onBack, onCall, onConsult, options, onOpt
       <footer className="action-bar">
         <Messages {...messages} />
         <div className="action-row">
-          <CallOptions value={options} onChange={onOptions} />
+          <CallOptions value={options} onChange={onOptions} compact />
           <div className="actions">
             <button type="button" className="btn btn-secondary btn-large" data-testid="back-button" onClick={onBack}>
               <BackIcon />
@@ -445,7 +501,6 @@ export function NoticeScreen({ matter, onBack, onCall, onConsult, options, onOpt
             )}
           </div>
         </div>
-        {notice && !messages.error && <p className="action-hint">{t('booth.notice.nextStep')}</p>}
       </footer>
     </main>
   );

@@ -48,6 +48,8 @@ export interface BoothState {
 }
 
 export const RETURN_HOME_MS = 8_000;
+/** How long 「已取消呼叫」 stays on the start screen. */
+const NOTICE_MS = 6_000;
 
 const noop = (): void => undefined;
 
@@ -83,6 +85,7 @@ export class BoothCall {
   private lastCallId: string | undefined;
   private returnTimer: ReturnType<typeof setTimeout> | undefined;
   private lastReauth = 0;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private reauthTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -220,6 +223,11 @@ export class BoothCall {
     const callId = this.state.callId ?? this.lastCallId;
     if (callId) this.cancelCall(callId);
     this.toIdle({ notice: 'booth.cancelled' });
+    // A confirmation only: it goes away by itself so the start screen is whole again.
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => {
+      if (this.state.phase === 'idle' && this.state.notice === 'booth.cancelled') this.set({ notice: undefined });
+    }, NOTICE_MS);
   }
 
   private cancelCall(callId: string): void {

@@ -16,6 +16,10 @@ const boot = new BoothBoot({
   onAutoReturn: resetLanguage,
 });
 boot.start();
+// An enrollment link opened on a page that is already showing (e.g. the 「尚未登记」 screen): start over with it.
+window.addEventListener('hashchange', () => {
+  if (location.hash.startsWith('#enroll=')) location.reload();
+});
 
 // Kiosk: a long press must not open the browser's context menu.
 document.addEventListener('contextmenu', (e) => e.preventDefault());
@@ -23,7 +27,7 @@ document.addEventListener('contextmenu', (e) => e.preventDefault());
 function Root() {
   const state = useSyncExternalStore(boot.subscribe, boot.getState);
   if (state.kind !== 'ready') return <BootScreen state={state} boot={boot} />;
-  return <App call={state.call} boothName={state.boothName} resetLanguage={resetLanguage} />;
+  return <App call={state.call} boothName={state.boothName} homeLanguage={configuredLanguage} resetLanguage={resetLanguage} />;
 }
 
 const root = document.getElementById('root');

@@ -52,16 +52,16 @@ export const en: Messages = {
     },
 
     home: {
-      heading: 'Please choose what you need to do',
+      heading: 'Choose a service',
       searchLabel: 'Search services',
-      searchPlaceholder: 'Type a service name or pinyin initials, e.g. “退休” or “sbk”',
+      searchPlaceholder: 'Name or pinyin initials, e.g. 退休, tx',
       searchClear: 'Clear',
       searching: 'Searching…',
-      results: '{{count}} matching services, please choose one',
+      results: 'Matching services: {{count}}. Please choose one',
       noResults: 'Nothing found. You can browse by department, or ask an agent directly',
       popular: 'Most used',
       departments: 'By department',
-      departmentCount: '{{count}} services',
+      departmentCount: 'Services: {{count}}',
       consult: 'Not sure? Ask an agent directly',
       consultHint: 'Staff will help you find out what to apply for and what to bring',
       loading: 'Loading services…',
@@ -71,7 +71,8 @@ export const en: Messages = {
 
     matter: {
       sameDay: 'Done on the spot',
-      days: 'Done in {{count}} working days',
+      days: '{{count}} working days',
+      dayOne: '1 working day',
       onSite: 'In person',
     },
 
@@ -98,7 +99,8 @@ export const en: Messages = {
       code: 'Service code: {{code}}',
       call: 'I have everything, call an agent',
       back: 'Back',
-      nextStep: 'When you have read it, press “I have everything, call an agent” at the bottom right',
+      scrollMore: 'There is more below: tap here to continue',
+      nextStep: 'That is everything. When your materials are ready, press “I have everything, call an agent” at the bottom right',
     },
 
     options: {

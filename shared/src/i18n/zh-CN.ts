@@ -66,7 +66,7 @@ export const zhCN = {
     home: {
       heading: '请选择您要办理的事项',
       searchLabel: '搜索事项',
-      searchPlaceholder: '输入事项名称或拼音首字母，如“退休”“sbk”',
+      searchPlaceholder: '输入名称或拼音首字母，如“退休”“tx”',
       searchClear: '清除',
       searching: '正在查找……',
       results: '找到 {{count}} 个相关事项，请点选',
@@ -84,6 +84,7 @@ export const zhCN = {
     matter: {
       sameDay: '当场办结',
       days: '{{count}} 个工作日办结',
+      dayOne: '1 个工作日办结',
       onSite: '需本人到现场',
     },
 
@@ -111,7 +112,8 @@ export const zhCN = {
       code: '事项编码：{{code}}',
       call: '材料备齐了，呼叫坐席',
       back: '返回',
-      nextStep: '看完后，请按右下角「材料备齐了，呼叫坐席」',
+      scrollMore: '向下还有内容，点这里继续看',
+      nextStep: '以上就是全部内容。材料备齐后，请按右下角「材料备齐了，呼叫坐席」',
     },
 
     /** Optional needs on the notice and consult screens. */
