@@ -35,7 +35,7 @@ const Env = z.object({
   /** Seconds an agent has to answer an offered call before it goes to the next agent. */
   OFFER_TIMEOUT_S: z.coerce.number().int().min(5).max(120).default(20),
   /** Seconds of wrap-up (话后处理) after each call. */
-  WRAP_UP_S: z.coerce.number().int().min(0).max(600).default(30),
+  WRAP_UP_S: z.coerce.number().int().min(0).max(600).default(60),
   /**
    * Service hours used at first start (then edited by supervisors through the API):
    * 'always' (24/7, the demo default) or 'center' (weekdays 08:30–17:30 without lunch

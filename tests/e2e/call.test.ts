@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ErrorCode, type SessionInfo } from '@xiaowu/shared';
-import { launchChromium, inboundFigures, newPage, type InboundFigures } from '../support/browser';
-import { nextEvent, startTestServer, waitFor, type TestServer } from '../support/server';
+import { ErrorCode, type CallOffer, type SessionInfo } from '@xiaowu/shared';
+import { KIOSK, launchChromium, inboundFigures, newPage, type InboundFigures } from '../support/browser';
+import { nextEvent, startTestServer, waitFor, TEST_PASSWORD, type TestServer } from '../support/server';
 
 async function state(page: Page, s: string): Promise<void> {
   await page.locator(`[data-testid="call-state"][data-state="${s}"]`).waitFor({ timeout: 20_000 });
@@ -34,19 +34,44 @@ describe('booth ↔ agent video call in a real browser', () => {
     await srv?.close();
   });
 
-  it('connects, carries video and audio both ways, survives bad messages, and cleans up on hang-up', async () => {
-    const agent = await newPage(browser, `${srv.url}/agent/?agent=agent-e2e&name=${encodeURIComponent('测试坐席')}`);
-    const booth = await newPage(browser, `${srv.url}/booth/?booth=booth-e2e&name=${encodeURIComponent('测试社区晓屋')}`);
-    await state(agent, 'idle');
-    await state(booth, 'idle');
+  it('a resident picks a matter, reads its notice and waits; the skilled agent is offered the call, answers, and media flows both ways', async () => {
+    // An agent without the skill, idle the longest: routing must never offer it this resident.
+    const wrongSkill = await srv.client(await srv.staff({ username: 'agent-yibao', skills: ['yibao'] }));
+    await wrongSkill.request('agent:setState', { state: 'available' });
+    let wrongOffers = 0;
+    wrongSkill.on('call:offer', () => wrongOffers++);
 
+    await srv.staff({ username: 'agent-e2e', name: '测试坐席', skills: ['shebao'] });
+    const agent = await newPage(browser, `${srv.url}/agent/`);
+    await agent.getByTestId('login-username').fill('agent-e2e');
+    await agent.getByTestId('login-password').fill(TEST_PASSWORD);
+    await agent.getByTestId('login-submit').click();
+    await agent.locator('[data-testid="agent-state"][data-state="offline"]').waitFor();
+
+    const { secret } = await srv.booth('booth-e2e', '测试社区晓屋');
+    const booth = await newPage(browser, `${srv.url}/booth/#enroll=booth-e2e.${secret}`, KIOSK);
+    await state(booth, 'idle');
+    expect(await booth.getByTestId('booth-name').textContent()).toContain('测试社区晓屋');
+    // Search by pinyin initials, open the one-time notice: every material is listed before the call.
+    await booth.getByTestId('matter-search').fill('txsl');
+    await booth.getByTestId('search-results').getByTestId('matter-shebao-retire-pension').click();
+    await booth.getByTestId('notice').waitFor();
+    const notice = await booth.getByTestId('notice').textContent();
+    const matter = await srv.catalog.matter('shebao-retire-pension');
+    for (const m of matter.materials) expect(notice).toContain(m.name);
+
+    // Nobody with the skill is on duty yet: the booth says so instead of promising a time.
     await booth.getByTestId('call-button').click();
     await state(booth, 'waiting');
-    await booth.getByTestId('queue-position').waitFor();
-    const answer = agent.getByTestId('answer-button').first();
-    await answer.waitFor();
-    expect(await agent.getByTestId('queue-list').textContent()).toContain('测试社区晓屋');
-    await answer.click();
+    await booth.locator('[data-testid="wait-estimate"][data-seconds=""]').waitFor();
+    expect(await booth.getByTestId('queue-position').getAttribute('data-position')).toBe('1');
+
+    // The skilled agent comes on duty and is rung with the resident's booth and matter.
+    await agent.getByTestId('state-available').click();
+    await agent.getByTestId('offer-panel').waitFor();
+    expect(await agent.getByTestId('offer-booth').textContent()).toContain('测试社区晓屋');
+    expect(await agent.getByTestId('offer-panel').textContent()).toContain(matter.name);
+    await agent.getByTestId('answer-button').click();
     await state(agent, 'in-call');
     await state(booth, 'in-call');
 
@@ -73,11 +98,13 @@ describe('booth ↔ agent video call in a real browser', () => {
     const victimProducer = victim.parties.find((p) => p.role === 'booth')!.producers[0]!;
 
     // A second, rogue pair of clients in their own session reaches for the first call.
-    const rogueBooth = await srv.client({ role: 'booth', id: 'booth-rogue' });
-    const rogueAgent = await srv.client({ role: 'agent', id: 'agent-rogue' });
-    const { callId } = await rogueBooth.request('call:request', {});
+    const rogueBooth = await srv.client((await srv.booth('booth-rogue')).token);
+    const rogueAgent = await srv.client(await srv.staff({ username: 'agent-rogue', skills: ['minzheng'] }));
+    await rogueAgent.request('agent:setState', { state: 'available' });
+    const offer = nextEvent<CallOffer>(rogueAgent, 'call:offer');
+    await rogueBooth.request('call:request', { matterId: 'minzheng-marriage-record' });
     const started = nextEvent<SessionInfo>(rogueBooth, 'call:started');
-    await rogueAgent.request('call:answer', { callId });
+    await rogueAgent.request('call:answer', { callId: (await offer).callId });
     const rogueSession = await started;
     const recv = await rogueBooth.request('media:createTransport', { sessionId: rogueSession.sessionId, direction: 'recv' });
     const caps = await rogueBooth.request('media:routerCapabilities', { sessionId: rogueSession.sessionId });
@@ -101,8 +128,14 @@ describe('booth ↔ agent video call in a real browser', () => {
     await booth.getByTestId('hangup-button').click();
     await booth.getByTestId('hangup-confirm').click();
     await state(booth, 'ended');
-    await state(agent, 'idle');
     await waitFor(async () => (await srv.stats()).counts.routers === 0, 'session router closed');
     expect((await srv.stats()).counts).toMatchObject({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+
+    // The agent files the outcome (话后小结) and is available again.
+    await agent.getByTestId('wrapup-form').waitFor();
+    await agent.getByTestId('disposition-resolved').click();
+    await agent.getByTestId('wrapup-submit').click();
+    await agent.locator('[data-testid="agent-state"][data-state="available"]').waitFor();
+    expect(wrongOffers).toBe(0);
   });
 });

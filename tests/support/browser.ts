@@ -36,8 +36,11 @@ const capturePeerConnections = () => {
   } as typeof RTCPeerConnection;
 };
 
-export async function newPage(browser: Browser, url: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+/** The booth's touch screen. */
+export const KIOSK = { width: 1920, height: 1080 };
+
+export async function newPage(browser: Browser, url: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const ctx = await browser.newContext({ viewport });
   const page = await ctx.newPage();
   await page.addInitScript(capturePeerConnections);
   page.on('pageerror', (e) => console.error(`[page error] ${url}: ${e.message}`));

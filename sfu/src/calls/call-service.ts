@@ -65,6 +65,7 @@ export class CallService implements PartyNotifier {
   private readonly sessionOfUser = new Map<string, Session>();
   private readonly pendingCancels = new Map<string, NodeJS.Timeout>();
   private sweeper?: NodeJS.Timeout;
+  private refresher?: NodeJS.Timeout;
   /** Set by close(): late disconnect handlers skip their Redis work. */
   closing = false;
   private publishTimer?: NodeJS.Timeout;
@@ -75,6 +76,8 @@ export class CallService implements PartyNotifier {
     };
     // Offers not answered and wrap-ups that ran out; every node runs this, the scripts are atomic.
     this.sweeper = setInterval(() => void this.sweep(), 500);
+    // Waits grow while nothing happens: refresh figures and positions every 5 s.
+    this.refresher = setInterval(() => this.publishSoon(), 5000);
   }
 
   notify<E extends keyof ServerToClientEvents>(party: Party, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
@@ -154,8 +157,14 @@ export class CallService implements PartyNotifier {
   async wrapUp(agent: User, disposition: Disposition, note?: string): Promise<AgentStatusInfo> {
     const status = await this.d.router.agent(agent.userId);
     if (status?.state !== 'wrap-up') throw new AppError(ErrorCode.InvalidState, 'not in wrap-up');
-    await this.d.redis.xadd(`${this.d.router.prefix}dispositions`, 'MAXLEN', '~', '100000', '*', 'agent', agent.userId, 'disposition', disposition, 'note', note ?? '', 'at', String(Date.now()));
+    await this.recordDisposition(agent.userId, disposition, note ?? '');
     return this.setAgentState(agent, 'available');
+  }
+
+  /** Dispositions per call, for statistics (issue 7): a timed-out wrap-up is recorded as 'none'. */
+  private async recordDisposition(agentId: string, disposition: Disposition | 'none', note: string): Promise<void> {
+    const callId = (await this.d.redis.hget(`${this.d.router.prefix}a:${agentId}`, 'lastTicket')) ?? '';
+    await this.d.redis.xadd(`${this.d.router.prefix}dispositions`, 'MAXLEN', '~', '100000', '*', 'agent', agentId, 'callId', callId, 'disposition', disposition, 'note', note, 'at', String(Date.now()));
   }
 
   async answer(agent: User, callId: string): Promise<SessionInfo> {
@@ -346,6 +355,7 @@ export class CallService implements PartyNotifier {
   close(reason: CallEndReason): void {
     this.closing = true;
     clearInterval(this.sweeper);
+    clearInterval(this.refresher);
     clearTimeout(this.publishTimer);
     for (const s of [...this.sessions.values()]) s.close(reason);
     for (const t of this.pendingCancels.values()) clearTimeout(t);
@@ -398,8 +408,11 @@ export class CallService implements PartyNotifier {
           this.emitTo(this.agentRoom(ev.agentId), 'call:offerWithdrawn', { callId: ev.ticketId, reason: 'missed' });
           await this.sendAgentState(ev.agentId);
           if (ev.offeredTo) await this.sendOffer(ev.offeredTo, ev.ticketId);
-        } else if (ev.offered) await this.sendOffer(ev.agentId, ev.offered);
-        else await this.sendAgentState(ev.agentId);
+        } else {
+          await this.recordDisposition(ev.agentId, 'none', 'wrap-up timed out');
+          if (ev.offered) await this.sendOffer(ev.agentId, ev.offered);
+          else await this.sendAgentState(ev.agentId);
+        }
         this.publishSoon();
       }
     } catch (err) {

@@ -151,6 +151,7 @@ local aid = redis.call('HGET', t, 'agentId')
 local a = p .. 'a:' .. aid
 if redis.call('HGET', a, 'state') == 'in-call' and redis.call('HGET', a, 'ticket') == tid then
   setAgent(aid, 'wrap-up', ARGV[3], '', '')
+  redis.call('HSET', a, 'lastTicket', tid)
   redis.call('ZADD', p .. 'timers', ARGV[4], 'wrap:' .. aid)
   return aid
 end

@@ -78,12 +78,14 @@ export function searchMatters(catalog: Catalog, query: string, initialsOf: (s: s
     const name = normalize(matter.name);
     const initials = normalize(initialsOf(matter.name));
     const keywords = matter.keywords.map(normalize);
+    // Initials of keywords too: 'sbk' finds 社保卡 even though the name says 社会保障卡.
+    const keywordInitials = matter.keywords.map((k) => normalize(initialsOf(k)));
     const summary = normalize(matter.summary);
 
     let worst = TIER_NAME;
     let matched = true;
     for (const term of terms) {
-      const tier = termTier(term, name, initials, keywords, summary);
+      const tier = termTier(term, name, initials, keywords, keywordInitials, summary);
       if (tier === undefined) {
         matched = false;
         break;
@@ -95,9 +97,10 @@ export function searchMatters(catalog: Catalog, query: string, initialsOf: (s: s
   return hits.sort((a, b) => a.tier - b.tier || byPopular(a.matter, b.matter)).map((h) => h.matter);
 }
 
-function termTier(term: string, name: string, initials: string, keywords: string[], summary: string): number | undefined {
+function termTier(term: string, name: string, initials: string, keywords: string[], keywordInitials: string[], summary: string): number | undefined {
   if (name.includes(term)) return TIER_NAME;
   if (/^[a-z]+$/.test(term) && initials.includes(term)) return TIER_NAME;
+  if (/^[a-z]{2,}$/.test(term) && keywordInitials.some((k) => k.includes(term))) return TIER_KEYWORD;
   if (keywords.some((k) => k.includes(term) || (k.length >= 2 && term.includes(k)))) return TIER_KEYWORD;
   if (summary.includes(term)) return TIER_SUMMARY;
   return undefined;
