@@ -42,6 +42,7 @@ describe('appointments on a real Redis', () => {
     const a = await book(start);
     expect(a.phone).toBe('138****8000');
     expect(a.code).toMatch(/^\d{6}$/);
+    expect((await appts.byCode(a.code))?.appointmentId).toBe(a.appointmentId);
     await book(start, 'b2');
     await expect(book(start, 'b3')).rejects.toMatchObject({ code: ErrorCode.SlotUnavailable });
     await expect(book(bj('2026-11-25T20:00:00'))).rejects.toMatchObject({ code: ErrorCode.SlotUnavailable });

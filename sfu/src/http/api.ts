@@ -165,6 +165,15 @@ export function createApi(d: ApiDeps): Router {
     return d.appointments.book({ matterId: m.id, matterName: m.name, skill: m.skill, boothId: booth.userId, start: body.start, phone: body.phone });
   }));
 
+  // A resident arriving at any booth types the code from their slip or SMS.
+  api.get('/appointments/by-code/:code', route(async (req) => {
+    await principal(req, d.tokens, ['booth']);
+    const code = parse(z.string().regex(/^\d{6}$/, '6 digits'), req.params.code);
+    const a = await d.appointments.byCode(code);
+    if (!a || a.status === 'cancelled') throw new AppError(ErrorCode.NotFound, 'no appointment with this code');
+    return a;
+  }));
+
   api.get('/appointments', route(async (req) => {
     const booth = await principal(req, d.tokens, ['booth']);
     return d.appointments.ofBooth(booth.userId);

@@ -70,9 +70,11 @@ export class Appointments {
     if (!slot) throw new AppError(ErrorCode.SlotUnavailable, 'no such slot in the service hours of the coming week');
     const won = await this.redis.eval(BOOK, 1, this.k('appt', 'slot', input.skill, String(slot.start)), slot.capacity, 8 * 86_400_000);
     if (won !== 1) throw new AppError(ErrorCode.SlotUnavailable, 'this slot is full');
+    const appointmentId = randomUUID();
+    const code = await this.reserveCode(appointmentId);
     const a: Appointment = {
-      appointmentId: randomUUID(),
-      code: String(randomInt(0, 1_000_000)).padStart(6, '0'),
+      appointmentId,
+      code,
       matterId: input.matterId,
       matterName: input.matterName,
       skill: input.skill,
@@ -89,6 +91,20 @@ export class Appointments {
       .sadd(this.k('appts', 'booth', a.boothId), a.appointmentId)
       .exec();
     return a;
+  }
+
+  /** A 6-digit code unique among live appointments (kept 30 days), typed at any booth to check in. */
+  private async reserveCode(appointmentId: string): Promise<string> {
+    for (let i = 0; i < 20; i++) {
+      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      if ((await this.redis.set(this.k('appt', 'code', code), appointmentId, 'PX', 30 * 86_400_000, 'NX')) === 'OK') return code;
+    }
+    throw new AppError(ErrorCode.Internal, 'could not allocate an appointment code');
+  }
+
+  async byCode(code: string): Promise<Appointment | undefined> {
+    const id = await this.redis.get(this.k('appt', 'code', code));
+    return id ? this.get(id) : undefined;
   }
 
   async get(id: string): Promise<Appointment | undefined> {
