@@ -15,6 +15,8 @@ const Env = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** Public origin of this service (for QR codes residents scan with phones); default: the local URL. */
   PUBLIC_URL: z.string().url().optional(),
+  /** Largest accepted upload (a scanned material), MB. */
+  UPLOAD_MAX_MB: z.coerce.number().int().min(1).max(200).default(20),
   /** Existing Redis (redis://…); unset = start a local redis-server child with AOF on. */
   REDIS_URL: z
     .string()

@@ -24,6 +24,7 @@ import { CatalogStore } from './catalog/catalog-store';
 import { Accounts } from './auth/accounts';
 import { TokenService } from './auth/tokens';
 import { ensureDemoAccounts, type DemoCredentials } from './auth/demo-accounts';
+import { Uploads } from './documents/uploads';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -39,6 +40,7 @@ export interface RunningServer {
   router: CallRouter;
   hours: HoursStore;
   appointments: Appointments;
+  uploads: Uploads;
   demo?: DemoCredentials;
   close(): Promise<void>;
 }
@@ -85,7 +87,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const appointments = new Appointments(redis.redis, router, () => hours.get());
   const calls = new CallService({ router, appointments, hours, catalog, accounts, pool, io, redis: redis.redis, log });
   attachSignaling(io, calls, tokens, log);
-  const api = createApi({ accounts, tokens, catalog, hours, appointments, publicUrl: config.PUBLIC_URL, log });
+  const uploads = new Uploads(redis.redis, config.DATA_DIR, { maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024, chunkBytes: 1024 * 1024 });
+  const api = createApi({ accounts, tokens, catalog, hours, appointments, uploads, publicUrl: config.PUBLIC_URL, log });
   httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log) }));
 
   await new Promise<void>((resolve, reject) => {
@@ -111,6 +114,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     router,
     hours,
     appointments,
+    uploads,
     demo,
     close: () =>
       (closing ??= (async () => {

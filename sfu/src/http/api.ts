@@ -11,6 +11,7 @@ import type { Principal, TokenService } from '../auth/tokens';
 import type { CatalogStore } from '../catalog/catalog-store';
 import type { Appointments, HoursStore } from '../queue/appointments';
 import { renderNoticePdf } from '../pdf/notice-pdf';
+import type { Uploads } from '../documents/uploads';
 import { ServiceHours, scheduleFor } from '@xiaowu/shared';
 import type { Logger } from '../log';
 
@@ -21,6 +22,7 @@ export interface ApiDeps {
   hours: HoursStore;
   appointments: Appointments;
   publicUrl?: string;
+  uploads: Uploads;
   log: Logger;
 }
 
@@ -182,6 +184,37 @@ export function createApi(d: ApiDeps): Router {
   api.delete('/appointments/:id', route(async (req) => {
     const booth = await principal(req, d.tokens, ['booth']);
     return d.appointments.cancel(parse(z.string().max(64), req.params.id), booth.userId);
+  }));
+
+  api.post('/uploads', route(async (req) => {
+    const who = await principal(req, d.tokens, ['booth', 'agent']);
+    const body = parse(z.object({ fileName: z.string().max(200), size: z.number().int(), sha256: z.string().max(64) }).strict(), req.body);
+    return d.uploads.create(who, body);
+  }));
+
+  api.get('/uploads/:id', route(async (req) => d.uploads.status(await principal(req, d.tokens), parse(z.string().max(64), req.params.id))));
+
+  api.put(
+    '/uploads/:id',
+    express.raw({ type: 'application/octet-stream', limit: d.uploads.limits.chunkBytes }),
+    route(async (req) => {
+      const who = await principal(req, d.tokens);
+      const offset = parse(z.coerce.number().int().min(0), req.query.offset);
+      if (!Buffer.isBuffer(req.body)) throw new AppError(ErrorCode.BadRequest, 'send the chunk as application/octet-stream');
+      return d.uploads.append(who, parse(z.string().max(64), req.params.id), offset, req.body);
+    }),
+  );
+
+  // Materials are personal data: staff only for now (case-scoped access comes with cases).
+  api.get('/files/:sha256', route(async (req, res) => {
+    await principal(req, d.tokens, ['agent', 'supervisor']);
+    const sha = parse(z.string().regex(/^[a-f0-9]{64}$/), req.params.sha256);
+    const info = await d.uploads.fileInfo(sha);
+    if (!info) throw new AppError(ErrorCode.NotFound, 'no such file');
+    res.setHeader('content-type', info.mime);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('cache-control', 'private, max-age=3600');
+    await new Promise<void>((resolve, reject) => res.sendFile(d.uploads.files.pathOf(sha), (err) => (err ? reject(err) : resolve())));
   }));
 
   return api;
