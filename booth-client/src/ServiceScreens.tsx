@@ -135,26 +135,6 @@ function SearchIcon() {
   );
 }
 
-/** Handset icon (inline SVG: kiosks often have no emoji font). */
-export function PhoneIcon() {
-  return (
-    <svg className="btn-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-      <path
-        fill="currentColor"
-        d="M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z"
-      />
-    </svg>
-  );
-}
-
-function BackIcon() {
-  return (
-    <svg className="btn-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-      <path fill="none" stroke="currentColor" strokeWidth="2.6" strokeLinecap="round" strokeLinejoin="round" d="M15 5l-7 7 7 7" />
-    </svg>
-  );
-}
-
 /** The right-hand column of the start and department screens: 咨询 is always one touch away. */
 function ConsultPanel({ options, onOptions, onConsult }: { options: CallOptionsValue; onOptions(v: CallOptionsValue): void; onConsult(): void }) {
   const { t } = useTranslation();

@@ -5,7 +5,7 @@
  * cancel or a hang-up in the middle of one never leaves a camera running.
  */
 import { CallMedia, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
-import { ErrorCode, type CallNeeds, type QueuePosition, type SessionInfo } from '@xiaowu/shared';
+import { ErrorCode, type CallNeeds, type PartyInfo, type QueuePosition, type SessionInfo } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
 
 export type Phase = 'idle' | 'waiting' | 'in-call' | 'ended';
@@ -18,6 +18,8 @@ export interface CallRequest {
   matterName: string;
   priority: boolean;
   needs: CallNeeds;
+  /** Arriving for a booked appointment (「我有预约」): checked in by the server and served first. */
+  appointmentId?: string;
 }
 
 export interface BoothState {
@@ -39,6 +41,8 @@ export interface BoothState {
   callStartedAt?: number;
   localStream: MediaStream | null;
   remoteTracks: RemoteTrack[];
+  /** Another agent took over the call (转接): who, and when (for a short notice on screen). */
+  agentChange?: { name: string; at: number };
   endReason?: EndReason;
   /** When the ended screen goes back to idle by itself. */
   returnAt?: number;
@@ -50,6 +54,8 @@ export interface BoothState {
 export const RETURN_HOME_MS = 8_000;
 /** How long 「已取消呼叫」 stays on the start screen. */
 const NOTICE_MS = 6_000;
+/** How long 「已为您转接到 X」 stays on the call screen. */
+export const AGENT_CHANGE_NOTICE_MS = 10_000;
 
 const noop = (): void => undefined;
 
@@ -86,6 +92,7 @@ export class BoothCall {
   private returnTimer: ReturnType<typeof setTimeout> | undefined;
   private lastReauth = 0;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  private agentChangeTimer: ReturnType<typeof setTimeout> | undefined;
   private reauthTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -125,6 +132,9 @@ export class BoothCall {
       if (this.state.phase === 'in-call' && this.state.session?.sessionId === sessionId) this.finish(reason);
     });
     sig.on('media:producerClosed', ({ producerId }) => this.removeRemoteTrack(producerId));
+    // A transfer (转接): the next agent joins the running session, then the previous one leaves.
+    sig.on('session:partyJoined', (party) => this.onPartyJoined(party));
+    sig.on('session:partyLeft', (party) => this.onPartyLeft(party));
     sig.on('protocol:error', (info) => console.warn('protocol error', info));
   }
 
@@ -191,6 +201,7 @@ export class BoothCall {
         matterId: request.matterId,
         ...(request.priority ? { priority: true } : {}),
         ...(needs ? { needs } : {}),
+        ...(request.appointmentId ? { appointmentId: request.appointmentId } : {}),
       });
       const { callId } = ack;
       this.lastCallId = callId;
@@ -215,13 +226,20 @@ export class BoothCall {
     }
   }
 
-  /** 「取消呼叫」: leave the queue right away; a late answer is hung up. */
-  cancel(): void {
+  /**
+   * 「取消呼叫」: leave the queue right away; a late answer is hung up.
+   * `quiet`: no 「已取消呼叫」 (the resident booked a time instead and sees that).
+   */
+  cancel(quiet = false): void {
     if (this.state.phase !== 'waiting') return;
     this.attempt++;
     // Before the ack the call may still be known from an earlier, overtaken request.
     const callId = this.state.callId ?? this.lastCallId;
     if (callId) this.cancelCall(callId);
+    if (quiet) {
+      this.toIdle({});
+      return;
+    }
     this.toIdle({ notice: 'booth.cancelled' });
     // A confirmation only: it goes away by itself so the start screen is whole again.
     clearTimeout(this.noticeTimer);
@@ -280,7 +298,7 @@ export class BoothCall {
       },
     });
     this.media = media;
-    this.set({ phase: 'in-call', stage: undefined, callId: session.callId, session, callStartedAt: Date.now(), remoteTracks: [] });
+    this.set({ phase: 'in-call', stage: undefined, callId: session.callId, session, callStartedAt: Date.now(), remoteTracks: [], agentChange: undefined });
 
     try {
       await media.start();
@@ -332,6 +350,33 @@ export class BoothCall {
     this.sig.socket.auth = { token };
   }
 
+  /** The booth's current device token, for the REST calls that need one (appointments). */
+  get token(): string {
+    return (this.sig.socket.auth as { token?: string }).token ?? '';
+  }
+
+  private onPartyJoined(party: PartyInfo): void {
+    const { phase, session } = this.state;
+    if (phase !== 'in-call' || !session) return;
+    const parties = [...session.parties.filter((p) => p.partyId !== party.partyId), party];
+    const patch: Partial<BoothState> = { session: { ...session, parties } };
+    // A new agent in a running call is a transfer: tell the resident who is serving them now.
+    if (party.role === 'agent') {
+      patch.agentChange = { name: party.name, at: Date.now() };
+      clearTimeout(this.agentChangeTimer);
+      this.agentChangeTimer = setTimeout(() => {
+        if (this.state.agentChange?.name === party.name) this.set({ agentChange: undefined });
+      }, AGENT_CHANGE_NOTICE_MS);
+    }
+    this.set(patch);
+  }
+
+  private onPartyLeft(party: PartyInfo): void {
+    const { phase, session } = this.state;
+    if (phase !== 'in-call' || !session) return;
+    this.set({ session: { ...session, parties: session.parties.filter((p) => p.partyId !== party.partyId) } });
+  }
+
   private removeRemoteTrack(producerId: string): void {
     const tracks = this.state.remoteTracks;
     if (tracks.some((t) => t.producer.producerId === producerId)) {
@@ -355,6 +400,7 @@ export class BoothCall {
       error,
       localStream: null,
       remoteTracks: [],
+      agentChange: undefined,
       returnAt: Date.now() + RETURN_HOME_MS,
     });
   }
@@ -372,6 +418,7 @@ export class BoothCall {
       callStartedAt: undefined,
       localStream: null,
       remoteTracks: [],
+      agentChange: undefined,
       endReason: undefined,
       returnAt: undefined,
       error: messages.error,

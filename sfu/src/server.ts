@@ -10,7 +10,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { SOCKET_PATH } from '@xiaowu/shared';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
-import { openRedis } from './store/redis';
+import { openRedis, watch } from './store/redis';
 import { WorkerPool } from './media/worker-pool';
 import { MediaCensus } from './media/census';
 import { CallService, type SignalingServer } from './calls/call-service';
@@ -73,8 +73,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     serveClient: false,
   });
   // Events for a party reach it whichever node it is connected to.
-  const pub = redis.redis.duplicate();
-  const sub = redis.redis.duplicate();
+  const pub = watch(redis.redis.duplicate(), log);
+  const sub = watch(redis.redis.duplicate(), log);
   io.adapter(createAdapter(pub, sub, { key: '{xw}:io' }));
   const catalog = new CatalogStore(redis.redis);
   await catalog.init();

@@ -48,6 +48,32 @@ const rtpCapabilities = z.looseObject({
   headerExtensions: z.array(z.looseObject({})).max(64).optional(),
 });
 
+const unit = z.number().min(0).max(1);
+const sha256 = z.string().regex(/^[a-f0-9]{64}$/);
+
+/** A mark the agent draws on a material; coordinates are fractions of the image (0–1). */
+export const Annotation = z
+  .object({
+    id: z.string().max(40),
+    kind: z.enum(['box', 'arrow', 'text']),
+    x: unit,
+    y: unit,
+    w: z.number().min(-1).max(1).default(0),
+    h: z.number().min(-1).max(1).default(0),
+    text: z.string().max(200).optional(),
+  })
+  .strict();
+export type Annotation = z.infer<typeof Annotation>;
+
+/** What the agent can push to the booth screen (远程指导). */
+export const GuideItem = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('step'), title: z.string().max(60), text: z.string().max(600) }).strict(),
+  z.object({ kind: z.literal('sample'), materialId: id }).strict(),
+  z.object({ kind: z.literal('highlight'), fileSha256: sha256, x: unit, y: unit, w: unit, h: unit, text: z.string().max(200).optional() }).strict(),
+  z.object({ kind: z.literal('clear') }).strict(),
+]);
+export type GuideItem = z.infer<typeof GuideItem>;
+
 /** Request schemas, one per client→server event. */
 export const Requests = {
   /** Booth: join the queue for a matter ('consult' = 不确定，咨询坐席). */
@@ -85,6 +111,18 @@ export const Requests = {
   'agent:wrapUp': z.object({ disposition: z.enum(DISPOSITIONS), note: z.string().max(500).optional() }).strict(),
   /** Any party: end the session for everyone (booth, agent) or leave it (others). */
   'call:hangup': z.object({ sessionId: id }).strict(),
+  /** Any party: a chat line to everyone in the session (kept with the session). */
+  'chat:send': z.object({ sessionId: id, text: z.string().trim().min(1).max(1000) }).strict(),
+  /** Agent: ask the booth to take a full-resolution still of a material now (remote shutter). */
+  'doc:requestCapture': z.object({ sessionId: id, materialId: id }).strict(),
+  /** Booth: a material's file finished uploading (its SHA-256 from the upload). */
+  'doc:uploaded': z.object({ sessionId: id, materialId: id, sha256 }).strict(),
+  /** Agent: the full set of marks on a material, shown live on the booth. */
+  'doc:annotate': z.object({ sessionId: id, fileSha256: sha256, annotations: z.array(Annotation).max(50) }).strict(),
+  /** Agent: where its pointer is on a shared material (fractions), or null to hide it. */
+  'doc:pointer': z.object({ sessionId: id, fileSha256: sha256, at: z.object({ x: unit, y: unit }).strict().nullable() }).strict(),
+  /** Agent: push a guide step, a material's sample, a highlight, or clear. */
+  'guide:push': z.object({ sessionId: id, item: GuideItem }).strict(),
   'media:routerCapabilities': z.object({ sessionId: id }).strict(),
   'media:createTransport': z.object({ sessionId: id, direction: z.enum(['send', 'recv']) }).strict(),
   'media:connectTransport': z.object({ transportId: id, dtlsParameters }).strict(),
@@ -189,6 +227,12 @@ export interface Responses {
   'agent:setState': AgentStatusInfo;
   'agent:wrapUp': AgentStatusInfo;
   'call:hangup': Record<string, never>;
+  'chat:send': ChatMessage;
+  'doc:requestCapture': Record<string, never>;
+  'doc:uploaded': Record<string, never>;
+  'doc:annotate': Record<string, never>;
+  'doc:pointer': Record<string, never>;
+  'guide:push': Record<string, never>;
   'media:routerCapabilities': msTypes.RtpCapabilities;
   'media:createTransport': TransportInfo;
   'media:connectTransport': Record<string, never>;
@@ -226,8 +270,23 @@ export interface ServerToClientEvents {
   'media:newProducer': (producer: ProducerInfo) => void;
   'media:producerClosed': (info: { producerId: string }) => void;
   'media:consumerClosed': (info: { consumerId: string; producerId: string }) => void;
+  'chat:message': (m: ChatMessage) => void;
+  'doc:captureRequested': (info: { sessionId: string; materialId: string; by: string }) => void;
+  'doc:uploaded': (info: { sessionId: string; materialId: string; sha256: string }) => void;
+  'doc:annotations': (info: { sessionId: string; fileSha256: string; annotations: Annotation[] }) => void;
+  'doc:pointer': (info: { sessionId: string; fileSha256: string; at: { x: number; y: number } | null }) => void;
+  'guide:item': (info: { sessionId: string; item: GuideItem; by: string }) => void;
   /** A message that had no ack callback and so could not be answered. */
   'protocol:error': (info: { event: string; error: ErrorPayload }) => void;
+}
+
+export interface ChatMessage {
+  sessionId: string;
+  from: string;
+  fromName: string;
+  role: PartyRole;
+  text: string;
+  at: number;
 }
 
 export interface SocketData {

@@ -250,4 +250,46 @@ describe('signaling and API', () => {
     const { callId } = await booth.request('call:request', { matterId: 'jiuye-unemployment-register' });
     await booth.request('call:cancel', { callId });
   });
+
+  it('carries chat, remote shutter, annotations, pointer and guide pushes only between the parties of a session', async () => {
+    const agent = await srv.client(await srv.staff({ username: 'agent-doc', name: '市场监管坐席', skills: ['shichang'] }));
+    const booth = await srv.client((await srv.booth('booth-doc', '安华里晓屋')).token);
+    const outsider = await srv.client(await srv.staff({ username: 'agent-outsider', skills: ['shichang'] }));
+    const offer = nextEvent<CallOffer>(agent, 'call:offer');
+    await agent.request('agent:setState', { state: 'available' });
+    await booth.request('call:request', { matterId: 'shichang-getihu-register' });
+    const session = await agent.request('call:answer', { callId: (await offer).callId });
+    const sid = session.sessionId;
+
+    const heard = nextEvent<{ text: string; role: string; fromName: string }>(agent, 'chat:message');
+    const sent = await booth.request('chat:send', { sessionId: sid, text: '我听不清，请打字' });
+    expect(await heard).toMatchObject({ text: '我听不清，请打字', role: 'booth', fromName: '安华里晓屋' });
+    expect(sent.at).toBeGreaterThan(0);
+    expect((await srv.calls.chatHistory(sid)).map((m) => m.text)).toEqual(['我听不清，请打字']);
+
+    const shutter = nextEvent<{ materialId: string; by: string }>(booth, 'doc:captureRequested');
+    await agent.request('doc:requestCapture', { sessionId: sid, materialId: 'idcard' });
+    expect(await shutter).toMatchObject({ materialId: 'idcard', by: '市场监管坐席' });
+
+    const sha = 'ab'.repeat(32);
+    const marks = nextEvent<{ annotations: Array<{ kind: string }> }>(booth, 'doc:annotations');
+    await agent.request('doc:annotate', { sessionId: sid, fileSha256: sha, annotations: [{ id: 'a1', kind: 'box', x: 0.1, y: 0.2, w: 0.3, h: 0.1, text: '此处模糊' }] });
+    expect((await marks).annotations[0]).toMatchObject({ kind: 'box' });
+    const pointer = nextEvent<{ at: { x: number } | null }>(booth, 'doc:pointer');
+    await agent.request('doc:pointer', { sessionId: sid, fileSha256: sha, at: { x: 0.5, y: 0.5 } });
+    expect((await pointer).at?.x).toBe(0.5);
+    const guide = nextEvent<{ item: { kind: string; title?: string } }>(booth, 'guide:item');
+    await agent.request('guide:push', { sessionId: sid, item: { kind: 'step', title: '第一步', text: '请把身份证正面朝上放在高拍仪下' } });
+    expect((await guide).item).toMatchObject({ kind: 'step', title: '第一步' });
+    const uploaded = nextEvent<{ sha256: string }>(agent, 'doc:uploaded');
+    await booth.request('doc:uploaded', { sessionId: sid, materialId: 'idcard', sha256: sha });
+    expect((await uploaded).sha256).toBe(sha);
+
+    await expect(booth.request('guide:push' as never, { sessionId: sid, item: { kind: 'clear' } } as never)).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    await expect(outsider.request('chat:send', { sessionId: sid, text: '偷听' })).rejects.toMatchObject({ code: ErrorCode.NotInSession });
+    await expect(outsider.request('doc:requestCapture', { sessionId: sid, materialId: 'idcard' })).rejects.toMatchObject({ code: ErrorCode.NotInSession });
+    expect((await raw(agent, 'doc:annotate', { sessionId: sid, fileSha256: sha, annotations: [{ id: 'x', kind: 'box', x: 2, y: 0 }] })).error?.code).toBe(ErrorCode.BadRequest);
+    expect((await raw(agent, 'guide:push', { sessionId: sid, item: { kind: 'script', src: 'evil.js' } })).error?.code).toBe(ErrorCode.BadRequest);
+    await agent.request('call:hangup', { sessionId: sid });
+  });
 });

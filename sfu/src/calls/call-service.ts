@@ -16,6 +16,7 @@ import {
   type AwayReason,
   type CallEndReason,
   type CallNeeds,
+  type ChatMessage,
   type ClientToServerEvents,
   type Disposition,
   type ManualAgentState,
@@ -313,6 +314,28 @@ export class CallService implements PartyNotifier {
     }
   }
 
+  // ── in-call messages ──────────────────────────────────────────────────────
+
+  /** A chat line to every party, kept with the session (90 days) for the case record. */
+  async chat(user: User, sessionId: string, text: string): Promise<ChatMessage> {
+    const { session, party } = this.partyOf(user, sessionId);
+    const m: ChatMessage = { sessionId, from: user.userId, fromName: user.name, role: party.info.role, text, at: Date.now() };
+    const key = `${this.d.router.prefix}chat:${sessionId}`;
+    await this.d.redis.multi().rpush(key, JSON.stringify(m)).ltrim(key, -2000, -1).expire(key, 90 * 86_400).exec();
+    for (const p of session.parties.values()) this.notify(p, 'chat:message', m);
+    return m;
+  }
+
+  async chatHistory(sessionId: string): Promise<ChatMessage[]> {
+    return (await this.d.redis.lrange(`${this.d.router.prefix}chat:${sessionId}`, 0, -1)).map((x) => JSON.parse(x) as ChatMessage);
+  }
+
+  /** Sends an event to the session's parties of some roles, on behalf of a party of it. */
+  relay<E extends keyof ServerToClientEvents>(user: User, sessionId: string, toRoles: readonly string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    const { session } = this.partyOf(user, sessionId);
+    for (const p of session.parties.values()) if (toRoles.includes(p.info.role)) this.notify(p, event, ...args);
+  }
+
   // ── figures ───────────────────────────────────────────────────────────────
 
   async queueSummary(): Promise<QueueSummary> {
@@ -461,7 +484,7 @@ export class CallService implements PartyNotifier {
       if (agentId) await this.sendAgentState(agentId);
       this.publishSoon();
     } catch (err) {
-      this.d.log.error({ err, callId: session.callId }, 'could not close the call record');
+      if (!this.closing) this.d.log.error({ err, callId: session.callId }, 'could not close the call record');
     }
   }
 }

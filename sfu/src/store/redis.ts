@@ -21,11 +21,13 @@ export async function openRedis(opts: { url?: string; dataDir: string; log: Logg
     const redis = opts.url.startsWith('unix://')
       ? new Redis({ path: opts.url.slice('unix://'.length), lazyConnect: true, maxRetriesPerRequest: 3 })
       : new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    watch(redis, opts.log);
     await redis.connect();
     return { redis, where: opts.url.replace(/\/\/[^@]*@/, '//***@'), close: async () => void (await redis.quit().catch(() => undefined)) };
   }
   const embedded = await startEmbeddedRedis(path.join(opts.dataDir, 'redis'), opts.log);
   const redis = new Redis({ path: embedded.socket, lazyConnect: true, maxRetriesPerRequest: 3 });
+  watch(redis, opts.log);
   await redis.connect();
   return {
     redis,
@@ -35,6 +37,12 @@ export async function openRedis(opts: { url?: string; dataDir: string; log: Logg
       await embedded.stop();
     },
   };
+}
+
+/** Connection errors are logged (ioredis reconnects by itself); without a listener they would be "unhandled". */
+export function watch(redis: Redis, log: Logger): Redis {
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  return redis;
 }
 
 export async function startEmbeddedRedis(

@@ -6,7 +6,7 @@
 import { AppError, ErrorCode } from '../errors';
 
 export interface ApiOptions {
-  method?: 'GET' | 'POST' | 'PUT';
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   body?: unknown;
   /** Bearer token, for the endpoints that need one. */
   token?: string;

@@ -1,0 +1,58 @@
+/**
+ * A big on-screen number pad (phone numbers, appointment codes): the kiosk
+ * has no keyboard, and the system one covers half the screen. Real buttons,
+ * so it also works with a keyboard and a screen reader; the field it fills
+ * still accepts typed digits.
+ */
+import { useTranslation } from 'react-i18next';
+
+interface KeypadProps {
+  onDigit(d: string): void;
+  onBackspace(): void;
+  onClear(): void;
+  /** All keys off (e.g. while sending). */
+  disabled?: boolean;
+  /** Digit keys off (the field is full); delete and clear stay on. */
+  full?: boolean;
+  /** id of the field this pad types into (for its label). */
+  controls?: string;
+}
+
+const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+export function Keypad({ onDigit, onBackspace, onClear, disabled = false, full = false, controls }: KeypadProps) {
+  const { t } = useTranslation();
+  return (
+    <div className="keypad" role="group" aria-label={t('booth.keypad.label')} aria-controls={controls} data-testid="keypad">
+      {DIGITS.map((d) => (
+        <button key={d} type="button" className="key" data-testid={`keypad-${d}`} disabled={disabled || full} onClick={() => onDigit(d)}>
+          {d}
+        </button>
+      ))}
+      <button type="button" className="key key-fn" data-testid="keypad-clear" disabled={disabled} onClick={onClear}>
+        {t('booth.keypad.clear')}
+      </button>
+      <button type="button" className="key" data-testid="keypad-0" disabled={disabled || full} onClick={() => onDigit('0')}>
+        0
+      </button>
+      <button
+        type="button"
+        className="key key-fn"
+        data-testid="keypad-backspace"
+        aria-label={t('booth.keypad.backspaceLabel')}
+        disabled={disabled}
+        onClick={onBackspace}
+      >
+        <span aria-hidden="true">⌫</span>
+        <span className="key-fn-text" aria-hidden="true">
+          {t('booth.keypad.backspace')}
+        </span>
+      </button>
+    </div>
+  );
+}
+
+/** Keeps the digits of typed or pasted text, at most `max`. */
+export function digitsOnly(text: string, max: number): string {
+  return text.replace(/\D/g, '').slice(0, max);
+}
