@@ -41,6 +41,12 @@ export interface DeskState {
   queue?: QueueSummary;
   /** Skill id → display name (department names from the catalog). */
   skillNames: Record<string, string>;
+  /** Queues a call can be transferred to: 咨询, then the departments (and special skills) of the catalog. */
+  transferTargets: TransferTarget[];
+  /** A transfer of the current call: being sent, or waiting for the next agent to answer. */
+  transfer?: { state: 'sending' | 'pending'; label: string };
+  /** Why the last transfer request was refused. */
+  transferError?: MessageKey;
   /** The call ringing at this desk. */
   offer?: CallOffer;
   /** The last offer went away by itself. */
@@ -61,6 +67,13 @@ export interface DeskState {
   lastEnd?: EndReason;
 }
 
+export interface TransferTarget {
+  skill: string;
+  name: string;
+}
+
+export type TransferTo = { skill: string } | { agentId: string };
+
 export interface AgentDeskOptions {
   /** The server refused our token at connect (expired, revoked). */
   onUnauthorized(): void;
@@ -68,6 +81,8 @@ export interface AgentDeskOptions {
 
 const noop = (): void => undefined;
 const NOTICE_MS = 15_000;
+/** Refusals of 'call:transfer' with a text of their own (agent.transfer.errors). */
+const TRANSFER_ERRORS = new Set<string>([ErrorCode.NotFound, ErrorCode.InvalidState, ErrorCode.Forbidden, ErrorCode.BadRequest, ErrorCode.NotInSession]);
 
 function stopStream(stream: MediaStream | null | undefined): void {
   for (const track of stream?.getTracks() ?? []) track.stop();
@@ -82,6 +97,14 @@ async function openCameraAndMic(): Promise<MediaStream> {
 
 interface CatalogNames {
   departments: Array<{ id: string; name: string; matters: Array<{ skill: string }> }>;
+}
+
+/** Transfer targets: departments that are a routing skill, then special skills ('残联（canlian-sign）'). 咨询 is added by the view. */
+function transferTargetsOf(c: CatalogNames, names: Record<string, string>): TransferTarget[] {
+  const skills = new Set(c.departments.flatMap((d) => d.matters.map((m) => m.skill)));
+  const out: TransferTarget[] = c.departments.filter((d) => skills.has(d.id)).map((d) => ({ skill: d.id, name: d.name }));
+  for (const s of skills) if (!out.some((o) => o.skill === s)) out.push({ skill: s, name: names[s] ?? s });
+  return out;
 }
 
 /** Department names for skills; a special skill of a department reads '残联（canlian-sign）'. */
@@ -107,7 +130,7 @@ export class AgentDesk {
   ) {
     this.sig = new SignalingClient('', { token });
     const socket = this.sig.socket;
-    this.state = { connection: 'connecting', busy: false, skillNames: {}, phase: 'idle', localStream: null, remoteTracks: [] };
+    this.state = { connection: 'connecting', busy: false, skillNames: {}, transferTargets: [], phase: 'idle', localStream: null, remoteTracks: [] };
 
     socket.on('connect', () => this.set({ connection: 'online', fatal: undefined }));
     socket.on('disconnect', () => {
@@ -147,7 +170,10 @@ export class AgentDesk {
     this.sig.on('protocol:error', (info) => console.warn('protocol error', info));
 
     apiRequest<CatalogNames>('/api/catalog').then(
-      (c) => this.set({ skillNames: skillNamesOf(c) }),
+      (c) => {
+        const skillNames = skillNamesOf(c);
+        this.set({ skillNames, transferTargets: transferTargetsOf(c, skillNames) });
+      },
       (err) => console.warn('catalog names unavailable; showing skill ids', err),
     );
   }
@@ -218,7 +244,7 @@ export class AgentDesk {
   async answer(): Promise<void> {
     const offer = this.state.offer;
     if (this.state.phase !== 'idle' || !offer) return;
-    this.set({ phase: 'answering', call: offer, error: undefined, lastEnd: undefined, offerWithdrawn: undefined });
+    this.set({ phase: 'answering', call: offer, error: undefined, lastEnd: undefined, offerWithdrawn: undefined, transfer: undefined, transferError: undefined });
 
     let stream: MediaStream;
     try {
@@ -292,6 +318,33 @@ export class AgentDesk {
     }
   }
 
+  /**
+   * 「确认转接」: hands the resident to a queue or a named agent (warm transfer).
+   * The call goes on until the next agent answers; then the server ends it here
+   * with 'transferred'. Resolves false (and sets `transferError`) when refused.
+   */
+  async transfer(to: TransferTo, note: string, label: string): Promise<boolean> {
+    const { session, transfer } = this.state;
+    if (this.state.phase !== 'in-call' || !session || transfer) return false;
+    this.set({ transfer: { state: 'sending', label }, transferError: undefined });
+    try {
+      await this.sig.request('call:transfer', { sessionId: session.sessionId, to, note: note.trim().slice(0, 500) });
+      if (this.state.session?.sessionId !== session.sessionId) return true; // already handed over meanwhile
+      this.set({ transfer: { state: 'pending', label } });
+      return true;
+    } catch (err) {
+      console.error('call:transfer failed', err);
+      const code = (err as { code?: string }).code;
+      const specific = code && TRANSFER_ERRORS.has(code) ? (`agent.transfer.errors.${code}` as MessageKey) : undefined;
+      this.set({ transfer: undefined, transferError: specific ?? errorKey(err) });
+      return false;
+    }
+  }
+
+  clearTransferError(): void {
+    if (this.state.transferError) this.set({ transferError: undefined });
+  }
+
   /** 「确定挂断」 in the confirmation. */
   hangup(): void {
     const { session } = this.state;
@@ -332,6 +385,8 @@ export class AgentDesk {
       callStartedAt: undefined,
       localStream: null,
       remoteTracks: [],
+      transfer: undefined,
+      transferError: undefined,
       lastCall: {
         boothName: call?.boothName ?? booth?.name ?? '',
         matterName: call?.matterName ?? '',

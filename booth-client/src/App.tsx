@@ -1,10 +1,14 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
+import type { Appointment, PartyInfo } from '@xiaowu/shared';
 import type { RemoteTrack } from '@xiaowu/shared/client';
 import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
-import type { BoothCall, BoothState } from './booth-call';
+import { AGENT_CHANGE_NOTICE_MS, type BoothCall, type BoothState } from './booth-call';
+import { cancelAppointment } from './booking-api';
+import { AppointmentEntryScreen, BookingDoneScreen, BookingScreen } from './BookingScreens';
 import { ConfirmDialog, VideoView, useNow } from './components';
+import { CalendarIcon } from './icons';
 import { DepartmentScreen, HomeScreen, NoticeScreen, type CallOptionsValue, type Screen } from './ServiceScreens';
 import { useCatalog } from './use-catalog';
 
@@ -27,6 +31,8 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
   const [screen, setScreenState] = useState<Screen>({ kind: 'home' });
   const [query, setQueryState] = useState('');
   const [options, setOptions] = useState<CallOptionsValue>(NO_OPTIONS);
+  /** 「不想等了？预约其他时间」: booking while still in the queue. */
+  const [bookingWhileWaiting, setBookingWhileWaiting] = useState(false);
 
   useEffect(() => {
     document.title = t('booth.title');
@@ -52,6 +58,7 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
   // After a call the next person starts at the beginning.
   useEffect(() => {
     if (state.phase === 'ended') resetFlow();
+    if (state.phase !== 'waiting') setBookingWhileWaiting(false);
   }, [state.phase, resetFlow]);
 
   // Someone walked away from a half-finished choice: go back to the start after a while.
@@ -75,11 +82,25 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
     };
   }, [state.phase, dirty, resetFlow, resetLanguage]);
 
-  const startCall = (matterId: string, matterName: string) => {
-    void call.start({ matterId, matterName, priority: options.priority, needs: options.sign ? { sign: true } : {} });
+  const startCall = (matterId: string, matterName: string, appointmentId?: string) => {
+    void call.start({ matterId, matterName, priority: options.priority, needs: options.sign ? { sign: true } : {}, ...(appointmentId ? { appointmentId } : {}) });
   };
   const consult = () => startCall('consult', t('booth.consultMatter'));
   const messages = { error: state.error, notice: state.notice };
+  const getToken = () => call.token;
+
+  /** Booked from the waiting screen: only now leave the queue (an agent may have answered meanwhile). */
+  const bookedWhileWaiting = (a: Appointment) => {
+    const phase = call.getState().phase;
+    if (phase === 'in-call' || phase === 'ended') {
+      // Served after all: the booking would only hold a place somebody else could use.
+      cancelAppointment(call.token, a.appointmentId).catch((err) => console.warn('could not release the unused appointment', err));
+      return;
+    }
+    call.cancel(true);
+    setBookingWhileWaiting(false);
+    setScreen({ kind: 'booking-done', appointment: a });
+  };
 
   return (
     <div className={`app phase-${state.phase}`} data-testid="call-state" data-state={state.phase}>
@@ -124,9 +145,31 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
             onBack={() => setScreen(screen.from)}
             onCall={(name) => startCall(screen.matter.id, name)}
             onConsult={consult}
+            onBook={(matter) => setScreen({ kind: 'booking', matter, from: screen })}
             options={options}
             onOptions={setOptions}
             messages={messages}
+          />
+        ) : screen.kind === 'booking' ? (
+          <BookingScreen
+            key={screen.matter.id}
+            matter={screen.matter}
+            getToken={getToken}
+            onBack={() => setScreen(screen.from)}
+            onBooked={(appointment) => setScreen({ kind: 'booking-done', appointment })}
+          />
+        ) : screen.kind === 'booking-done' ? (
+          <BookingDoneScreen appointment={screen.appointment} onDone={resetFlow} />
+        ) : screen.kind === 'appointment' ? (
+          <AppointmentEntryScreen
+            getToken={getToken}
+            found={screen.found}
+            onFound={(found) => setScreen({ kind: 'appointment', found })}
+            onBack={() => setScreen({ kind: 'home' })}
+            onCall={(a) => startCall(a.matterId, a.matterName, a.appointmentId)}
+            onQueueNow={(a) => setScreen({ kind: 'notice', matter: { id: a.matterId, name: a.matterName }, from: screen })}
+            onRebook={(a) => setScreen({ kind: 'booking', matter: { id: a.matterId, name: a.matterName }, from: screen })}
+            callError={state.error}
           />
         ) : screen.kind === 'department' ? (
           <DepartmentScreen
@@ -146,21 +189,35 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
             onDepartment={(id) => setScreen({ kind: 'department', departmentId: id })}
             onMatter={(m) => setScreen({ kind: 'notice', matter: m, from: screen })}
             onConsult={consult}
+            onAppointment={() => setScreen({ kind: 'appointment' })}
             options={options}
             onOptions={setOptions}
             messages={messages}
           />
         ))}
-      {state.phase === 'waiting' && (
-        <WaitingScreen
-          state={state}
-          call={call}
-          onCancel={() => {
-            call.cancel();
-            resetFlow();
-          }}
-        />
-      )}
+      {state.phase === 'waiting' &&
+        (bookingWhileWaiting && state.request ? (
+          <BookingScreen
+            matter={{ id: state.request.matterId, name: state.request.matterName }}
+            getToken={getToken}
+            stillWaiting
+            onBack={() => setBookingWhileWaiting(false)}
+            onBooked={bookedWhileWaiting}
+          />
+        ) : (
+          <WaitingScreen
+            state={state}
+            call={call}
+            onCancel={() => {
+              call.cancel();
+              resetFlow();
+            }}
+            onBook={
+              // A matter of the catalog can be booked; 咨询 and residents already here for an appointment cannot.
+              state.request && state.request.matterId !== 'consult' && !state.request.appointmentId ? () => setBookingWhileWaiting(true) : undefined
+            }
+          />
+        ))}
       {state.phase === 'in-call' && <InCallScreen state={state} call={call} />}
       {state.phase === 'ended' && <EndedScreen state={state} call={call} />}
     </div>
@@ -196,7 +253,7 @@ function waitText(t: TFunction, seconds: number | null | undefined): string | un
   return t('booth.waitMinutes', { count: Math.ceil(seconds / 60) });
 }
 
-function WaitingScreen({ state, onCancel }: ScreenProps & { onCancel(): void }) {
+function WaitingScreen({ state, onCancel, onBook }: ScreenProps & { onCancel(): void; onBook?: () => void }) {
   const { t } = useTranslation();
   const now = useNow();
   const { position } = state;
@@ -238,9 +295,17 @@ function WaitingScreen({ state, onCancel }: ScreenProps & { onCancel(): void }) 
         )}
         <p className="elapsed">{t('booth.waited', { time: formatClock(now - (state.waitingSince ?? now)) })}</p>
         <p className="hint">{t('booth.waitingNextStep')}</p>
-        <button type="button" className="btn btn-secondary btn-large" data-testid="cancel-button" onClick={onCancel}>
-          {t('booth.cancel')}
-        </button>
+        <div className="waiting-actions">
+          <button type="button" className="btn btn-secondary btn-large" data-testid="cancel-button" onClick={onCancel}>
+            {t('booth.cancel')}
+          </button>
+          {onBook && (
+            <button type="button" className="btn btn-secondary btn-large btn-waiting-book" data-testid="waiting-book" onClick={onBook}>
+              <CalendarIcon />
+              {t('booth.waitingBook')}
+            </button>
+          )}
+        </div>
       </section>
       <figure className="self-view">
         <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" />
@@ -250,11 +315,19 @@ function WaitingScreen({ state, onCancel }: ScreenProps & { onCancel(): void }) 
   );
 }
 
-/** The agent's camera plus every remote audio track, in one stream for the main <video>. */
-function useRemoteStream(tracks: RemoteTrack[]): { stream: MediaStream | null; hasVideo: boolean } {
+/**
+ * The agent's camera plus every remote audio track, in one stream for the main <video>.
+ * After a transfer the newest agent in the call is shown; while the previous
+ * agent's camera is still there (or ends) the other one stays on screen.
+ */
+function useRemoteStream(tracks: RemoteTrack[], parties: PartyInfo[]): { stream: MediaStream | null; hasVideo: boolean } {
+  const cameras = tracks.filter((t) => t.producer.source === 'camera' && t.track.readyState !== 'ended');
+  const agentOrder = parties.filter((p) => p.role === 'agent').map((p) => p.partyId);
+  const rank = (t: RemoteTrack) => agentOrder.indexOf(t.producer.partyId);
+  const agentCameras = cameras.filter((t) => t.producer.role === 'agent');
+  // Latest-joined agent still in the call first; then any agent camera (newest first); then any camera.
   const camera =
-    tracks.find((t) => t.producer.source === 'camera' && t.producer.role === 'agent') ??
-    tracks.find((t) => t.producer.source === 'camera');
+    [...agentCameras].filter((t) => rank(t) >= 0).sort((a, b) => rank(b) - rank(a))[0] ?? agentCameras[agentCameras.length - 1] ?? cameras[cameras.length - 1];
   const audio = tracks.filter((t) => t.track.kind === 'audio');
   const selected = (camera ? [camera, ...audio] : audio).map((t) => t.track);
   const key = selected.map((t) => t.id).join(',');
@@ -267,9 +340,12 @@ function InCallScreen({ state, call }: ScreenProps) {
   const { t } = useTranslation();
   const now = useNow();
   const [confirming, setConfirming] = useState(false);
-  const { stream, hasVideo } = useRemoteStream(state.remoteTracks);
-  const agent = state.session?.parties.find((p) => p.role === 'agent');
+  const parties = state.session?.parties ?? [];
+  const { stream, hasVideo } = useRemoteStream(state.remoteTracks, parties);
+  // The agent who joined last is the one serving now (a transfer adds the next agent, then the previous one leaves).
+  const agent = parties.filter((p) => p.role === 'agent').at(-1);
   const agentName = agent?.name ?? t('booth.agentFallbackName');
+  const change = state.agentChange && now - state.agentChange.at < AGENT_CHANGE_NOTICE_MS ? state.agentChange : undefined;
 
   return (
     <main className="screen in-call">
@@ -278,11 +354,18 @@ function InCallScreen({ state, call }: ScreenProps) {
         {!hasVideo && (
           <div className="stage-placeholder" role="status">
             <div className="pulse" aria-hidden="true" />
-            {t('booth.remoteConnecting')}
+            {change ? t('booth.transferConnecting', { name: change.name }) : t('booth.remoteConnecting')}
+          </div>
+        )}
+        {change && (
+          <div className="transfer-toast" role="status" data-testid="agent-changed">
+            {t('booth.transferredTo', { name: change.name })}
           </div>
         )}
         <div className="caption">
-          <span data-testid="agent-name">{t('booth.inCallWith', { name: agentName })}</span>
+          <span data-testid="agent-name" data-party-id={agent?.partyId ?? ''}>
+            {t('booth.inCallWith', { name: agentName })}
+          </span>
           <span className="caption-time">
             {t('booth.callDuration', { time: formatClock(now - (state.callStartedAt ?? now)) })}
           </span>

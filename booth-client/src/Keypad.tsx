@@ -43,7 +43,10 @@ export function Keypad({ onDigit, onBackspace, onClear, disabled = false, full =
         disabled={disabled}
         onClick={onBackspace}
       >
-        <span aria-hidden="true">⌫</span>
+        <svg className="key-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+          <path d="M8 5h12a1.5 1.5 0 0 1 1.5 1.5v11A1.5 1.5 0 0 1 20 19H8l-6-7z" fill="none" stroke="currentColor" strokeWidth="2" strokeLinejoin="round" />
+          <path d="M11 9l6 6M17 9l-6 6" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+        </svg>
         <span className="key-fn-text" aria-hidden="true">
           {t('booth.keypad.backspace')}
         </span>

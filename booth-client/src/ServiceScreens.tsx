@@ -1,17 +1,31 @@
 /**
  * The booth's screens before a call: the start screen (search, 常办事项,
- * departments, 咨询), a department's matters, and the one-time notice
- * (一次性告知) of the chosen matter with the call button.
+ * departments, 咨询, 我有预约), a department's matters, and the one-time
+ * notice (一次性告知) of the chosen matter with the call button — or, outside
+ * service hours, the next opening and 「预约办理」 — plus a QR code and a
+ * print button to take the notice home.
  */
 import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import QRCode from 'qrcode';
+import type { Appointment } from '@xiaowu/shared';
 import type { MessageKey } from '@xiaowu/shared/i18n';
 import type { CatalogDepartment, MatterSummary } from './catalog-api';
 import type { CatalogState } from './use-catalog';
 import { useMatter, useSearch } from './use-catalog';
+import { BackIcon, CalendarIcon, PhoneIcon, PrintIcon } from './icons';
+import { ClosedNote, useServiceHours } from './service-hours-ui';
 
 /** Where the resident is before calling. */
-export type Screen = { kind: 'home' } | { kind: 'department'; departmentId: string } | { kind: 'notice'; matter: Pick<MatterSummary, 'id' | 'name'>; from: Screen };
+export type Screen =
+  | { kind: 'home' }
+  | { kind: 'department'; departmentId: string }
+  | { kind: 'notice'; matter: Pick<MatterSummary, 'id' | 'name'>; from: Screen }
+  /** 预约办理 for a matter (outside service hours, or instead of waiting). */
+  | { kind: 'booking'; matter: Pick<MatterSummary, 'id' | 'name'>; from: Screen }
+  | { kind: 'booking-done'; appointment: Appointment }
+  /** 「我有预约」: the code typed, and the appointment once found. */
+  | { kind: 'appointment'; found?: Appointment };
 
 export interface CallOptionsValue {
   sign: boolean;
@@ -28,6 +42,8 @@ export interface FlowMessages {
 
 function Messages({ error, notice }: FlowMessages) {
   const { t } = useTranslation();
+  // From the start and department screens only 咨询 can be called: say when it opens again.
+  if (error === 'errors.OUT_OF_HOURS') return <ConsultClosed />;
   if (error) {
     return (
       <div role="alert" className="message message-error" data-testid="error-message">
@@ -45,6 +61,12 @@ function Messages({ error, notice }: FlowMessages) {
     );
   }
   return null;
+}
+
+function ConsultClosed() {
+  const { t } = useTranslation();
+  const hours = useServiceHours('consult');
+  return <ClosedNote status={hours.status} hint={t('booth.hours.consultHint')} className="message" />;
 }
 
 /** 「我需要手语服务」 and 「老年人/残疾人优先」: optional, deliberately quiet. */
@@ -135,8 +157,18 @@ function SearchIcon() {
   );
 }
 
-/** The right-hand column of the start and department screens: 咨询 is always one touch away. */
-function ConsultPanel({ options, onOptions, onConsult }: { options: CallOptionsValue; onOptions(v: CallOptionsValue): void; onConsult(): void }) {
+/** The right-hand column of the start and department screens: 咨询 is always one touch away, and so is 「我有预约」. */
+function ConsultPanel({
+  options,
+  onOptions,
+  onConsult,
+  onAppointment,
+}: {
+  options: CallOptionsValue;
+  onOptions(v: CallOptionsValue): void;
+  onConsult(): void;
+  onAppointment?: () => void;
+}) {
   const { t } = useTranslation();
   return (
     <aside className="consult-panel" aria-label={t('booth.home.consult')}>
@@ -145,6 +177,15 @@ function ConsultPanel({ options, onOptions, onConsult }: { options: CallOptionsV
         <TwoLines text={t('booth.home.consult')} />
       </button>
       <p className="consult-hint">{t('booth.home.consultHint')}</p>
+      {onAppointment && (
+        <button type="button" className="btn btn-appointment" data-testid="have-appointment" onClick={onAppointment}>
+          <CalendarIcon />
+          <span className="btn-appointment-text">
+            <span>{t('booth.appointment.entry')}</span>
+            <span className="btn-appointment-sub">{t('booth.appointment.entryHint')}</span>
+          </span>
+        </button>
+      )}
       <CallOptions value={options} onChange={onOptions} />
       <p className="small-print">{t('booth.cameraNotice')}</p>
     </aside>
@@ -160,12 +201,14 @@ export interface HomeProps {
   onDepartment(id: string): void;
   onMatter(m: MatterSummary): void;
   onConsult(): void;
+  /** 「我有预约」 */
+  onAppointment(): void;
   options: CallOptionsValue;
   onOptions(v: CallOptionsValue): void;
   messages: FlowMessages;
 }
 
-export function HomeScreen({ catalog, query, onQuery, onDepartment, onMatter, onConsult, options, onOptions, messages }: HomeProps) {
+export function HomeScreen({ catalog, query, onQuery, onDepartment, onMatter, onConsult, onAppointment, options, onOptions, messages }: HomeProps) {
   const { t } = useTranslation();
   const search = useSearch(query);
   const searchId = useId();
@@ -273,7 +316,7 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onMatter, on
           </>
         )}
       </div>
-      <ConsultPanel options={options} onOptions={onOptions} onConsult={onConsult} />
+      <ConsultPanel options={options} onOptions={onOptions} onConsult={onConsult} onAppointment={onAppointment} />
     </main>
   );
 }
@@ -332,19 +375,61 @@ export interface NoticeProps {
   onBack(): void;
   onCall(matterName: string): void;
   onConsult(): void;
+  /** 「预约办理」 (outside service hours). */
+  onBook(matter: Pick<MatterSummary, 'id' | 'name'>): void;
   options: CallOptionsValue;
   onOptions(v: CallOptionsValue): void;
   messages: FlowMessages;
 }
 
-export function NoticeScreen({ matter, onBack, onCall, onConsult, options, onOptions, messages }: NoticeProps) {
+/** The notice's QR code as an image (generated in the browser). */
+function useQrCode(url: string | undefined): string | undefined {
+  const [qr, setQr] = useState<{ url: string; image: string }>();
+  useEffect(() => {
+    if (!url) return;
+    let live = true;
+    QRCode.toDataURL(url, { errorCorrectionLevel: 'M', margin: 2, width: 560, color: { dark: '#0d1b2a', light: '#ffffff' } }).then(
+      (image) => {
+        if (live) setQr({ url, image });
+      },
+      (err) => console.warn('notice QR code failed', err),
+    );
+    return () => {
+      live = false;
+    };
+  }, [url]);
+  return qr && qr.url === url ? qr.image : undefined;
+}
+
+const PRINT_NOTE_MS = 8_000;
+
+export function NoticeScreen({ matter, onBack, onCall, onConsult, onBook, options, onOptions, messages }: NoticeProps) {
   const { t } = useTranslation();
   const { detail, loading } = useMatter(matter.id);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const bodyRef = useRef<HTMLDivElement>(null);
   const [more, setMore] = useState(false);
+  const [printed, setPrinted] = useState(false);
   const notice = detail?.notice;
+  const qr = useQrCode(detail?.noticeUrl);
+  // Asked when the notice opens (and each minute); asked again when a call was refused as out of hours.
+  const outOfHoursError = messages.error === 'errors.OUT_OF_HOURS';
+  const hours = useServiceHours(detail?.matter.skill, outOfHoursError);
+  const closed = notice !== undefined && (hours.status?.open === false || outOfHoursError);
   useEffect(() => headingRef.current?.focus(), []);
+
+  useEffect(() => {
+    if (!printed) return;
+    const timer = setTimeout(() => setPrinted(false), PRINT_NOTE_MS);
+    return () => clearTimeout(timer);
+  }, [printed]);
+
+  // The kiosk's browser prints what it opens (PDF viewer, or --kiosk-printing).
+  const print = () => {
+    if (!detail) return;
+    window.open(detail.noticeUrl, '_blank', 'noopener');
+    setPrinted(true);
+  };
 
   // Many residents do not know a page can be swiped: say so while there is more below, and scroll on a tap.
   useEffect(() => {
@@ -372,6 +457,7 @@ export function NoticeScreen({ matter, onBack, onCall, onConsult, options, onOpt
       </header>
 
       {notice ? (
+        <div className="notice-main">
         <div className="notice-body" data-testid="notice" tabIndex={0} aria-label={t('booth.notice.label')} ref={bodyRef}>
           {notice.onSite && (
             <div className="onsite-alert" role="note" data-testid="onsite-note">
@@ -429,7 +515,7 @@ export function NoticeScreen({ matter, onBack, onCall, onConsult, options, onOpt
             </dl>
           </section>
           <p className="notice-code">{t('booth.notice.code', { code: notice.code })}</p>
-          <p className="notice-next">{t('booth.notice.nextStep')}</p>
+          <p className="notice-next">{closed ? t('booth.notice.nextStepClosed') : t('booth.notice.nextStep')}</p>
           {more && (
             <button
               type="button"
@@ -444,6 +530,20 @@ export function NoticeScreen({ matter, onBack, onCall, onConsult, options, onOpt
             </button>
           )}
         </div>
+        <aside className="notice-side" aria-label={t('booth.notice.qrCaption')}>
+          <figure className="notice-qr" data-testid="notice-qr" data-url={detail.noticeUrl}>
+            {qr ? <img src={qr} alt={t('booth.notice.qrAlt')} width={280} height={280} /> : <span className="qr-placeholder" aria-hidden="true" />}
+            <figcaption>{t('booth.notice.qrCaption')}</figcaption>
+          </figure>
+          <button type="button" className="btn btn-secondary btn-print" data-testid="notice-print" onClick={print}>
+            <PrintIcon />
+            {t('booth.notice.print')}
+          </button>
+          <p className="print-note" role="status">
+            {printed ? t('booth.notice.printing') : ''}
+          </p>
+        </aside>
+        </div>
       ) : loading ? (
         <div className="notice-body notice-status" role="status">
           <span className="pulse small" aria-hidden="true" />
@@ -457,16 +557,26 @@ export function NoticeScreen({ matter, onBack, onCall, onConsult, options, onOpt
         </div>
       )}
 
-      <footer className="action-bar">
-        <Messages {...messages} />
+      <footer className={closed ? 'action-bar closed' : 'action-bar'}>
+        {/* Out of hours is said by the note below, with the next opening. */}
+        <Messages {...(closed && outOfHoursError ? { notice: messages.notice } : messages)} />
         <div className="action-row">
-          <CallOptions value={options} onChange={onOptions} compact />
+          {closed ? (
+            <ClosedNote status={hours.status} hint={t('booth.hours.bookHint')} />
+          ) : (
+            <CallOptions value={options} onChange={onOptions} compact />
+          )}
           <div className="actions">
             <button type="button" className="btn btn-secondary btn-large" data-testid="back-button" onClick={onBack}>
               <BackIcon />
               {t('booth.notice.back')}
             </button>
-            {notice ? (
+            {notice && closed ? (
+              <button type="button" className="btn btn-primary btn-large btn-call" data-testid="book-button" onClick={() => onBook({ id: matter.id, name: detail?.matter.name ?? matter.name })}>
+                <CalendarIcon />
+                {t('booth.hours.book')}
+              </button>
+            ) : notice ? (
               <button type="button" className="btn btn-primary btn-large btn-call" data-testid="call-button" onClick={() => onCall(notice.title)}>
                 <PhoneIcon />
                 {t('booth.notice.call')}

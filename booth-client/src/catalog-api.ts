@@ -35,6 +35,8 @@ export interface CatalogOverview {
 export interface MatterDetail {
   matter: Matter;
   notice: OneTimeNotice;
+  /** The notice as a PDF (absolute URL): the QR code to take it home, and printing. */
+  noticeUrl: string;
 }
 
 export function fetchCatalog(signal?: AbortSignal): Promise<CatalogOverview> {

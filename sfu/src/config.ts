@@ -15,6 +15,13 @@ const Env = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** Public origin of this service (for QR codes residents scan with phones); default: the local URL. */
   PUBLIC_URL: z.string().url().optional(),
+  /** Record every session (server side, every track, no re-encoding). */
+  RECORDING: z.enum(['on', 'off']).default('on'),
+  /** Length of a recording segment: a crash loses at most the open one. */
+  RECORD_SEGMENT_S: z.coerce.number().int().min(2).max(300).default(10),
+  /** UDP ports the recorders' ffmpeg inputs use (RTP and RTCP pairs). */
+  RECORD_PORT_MIN: port.default(50000),
+  RECORD_PORT_MAX: port.default(50999),
   /** Largest accepted upload (a scanned material), MB. */
   UPLOAD_MAX_MB: z.coerce.number().int().min(1).max(200).default(20),
   /** Existing Redis (redis://…); unset = start a local redis-server child with AOF on. */

@@ -25,6 +25,7 @@ import { Accounts } from './auth/accounts';
 import { TokenService } from './auth/tokens';
 import { ensureDemoAccounts, type DemoCredentials } from './auth/demo-accounts';
 import { Uploads } from './documents/uploads';
+import { PortPool } from './recording/port-pool';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -85,7 +86,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const hours = new HoursStore(redis.redis);
   await hours.init({ default: config.SERVICE_HOURS === 'center' ? CENTER_SCHEDULE : 'always', bySkill: {} });
   const appointments = new Appointments(redis.redis, router, () => hours.get());
-  const calls = new CallService({ router, appointments, hours, catalog, accounts, pool, io, redis: redis.redis, log });
+  const recording =
+    config.RECORDING === 'on'
+      ? { pool: new PortPool(config.RECORD_PORT_MIN, config.RECORD_PORT_MAX), root: path.join(config.DATA_DIR, 'recordings'), segmentSeconds: config.RECORD_SEGMENT_S }
+      : undefined;
+  const calls = new CallService({ router, appointments, hours, catalog, accounts, pool, io, redis: redis.redis, log, recording });
   attachSignaling(io, calls, tokens, log);
   const uploads = new Uploads(redis.redis, config.DATA_DIR, { maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024, chunkBytes: 1024 * 1024 });
   const api = createApi({ accounts, tokens, catalog, hours, appointments, uploads, publicUrl: config.PUBLIC_URL, log });
@@ -118,7 +123,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     demo,
     close: () =>
       (closing ??= (async () => {
-        calls.close('server-shutdown');
+        await calls.closeAndFlush('server-shutdown');
         await io.close(); // also closes httpServer
         pool!.close();
         pub.disconnect();

@@ -191,6 +191,8 @@ export interface SessionInfo {
   sessionId: string;
   callId: string;
   startedAt: number;
+  /** The session is recorded (policy); tell the resident on screen (录像中). */
+  recording: boolean;
   you: PartyInfo;
   parties: PartyInfo[];
 }
@@ -271,6 +273,8 @@ export interface ServerToClientEvents {
   'media:producerClosed': (info: { producerId: string }) => void;
   'media:consumerClosed': (info: { consumerId: string; producerId: string }) => void;
   'chat:message': (m: ChatMessage) => void;
+  /** Recording started (a track is being written) or stopped. */
+  'recording:state': (info: { sessionId: string; recording: boolean; tracks: number }) => void;
   'doc:captureRequested': (info: { sessionId: string; materialId: string; by: string }) => void;
   'doc:uploaded': (info: { sessionId: string; materialId: string; sha256: string }) => void;
   'doc:annotations': (info: { sessionId: string; fileSha256: string; annotations: Annotation[] }) => void;

@@ -4,7 +4,11 @@
  * and real Redis. Media must really be decoded on both sides, bad messages
  * must not disturb the call, and hanging up must leave no mediasoup object behind.
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readManifest, verifyRecording } from '../../sfu/src/recording/manifest';
 import type { Browser, Page } from 'playwright-core';
 import { ErrorCode, type CallOffer, type SessionInfo } from '@xiaowu/shared';
 import { KIOSK, launchChromium, inboundFigures, newPage, type InboundFigures } from '../support/browser';
@@ -26,7 +30,7 @@ describe('booth ↔ agent video call in a real browser', () => {
   let srv: TestServer;
   let browser: Browser;
   beforeAll(async () => {
-    srv = await startTestServer();
+    srv = await startTestServer({ RECORD_SEGMENT_S: '2' });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -87,8 +91,9 @@ describe('booth ↔ agent video call in a real browser', () => {
       const w = await page.getByTestId('remote-video').evaluate((v: HTMLVideoElement) => v.videoWidth);
       expect(w).toBeGreaterThan(0);
     }
-    // Each side: a send and a receive transport, camera + mic produced, the other's two consumed.
-    const expected = { routers: 1, transports: 4, producers: 4, consumers: 4 };
+    // Each side: a send and a receive transport, camera + mic produced, the other's two consumed;
+    // the recorder: a plain transport and a consumer per track.
+    const expected = { routers: 1, transports: 8, producers: 4, consumers: 8 };
     const live = await waitFor(async () => {
       const s = await srv.stats();
       return Object.entries(expected).every(([k, v]) => s.counts[k] === v) ? s : undefined;
@@ -119,17 +124,45 @@ describe('booth ↔ agent video call in a real browser', () => {
     ).rejects.toMatchObject({ code: ErrorCode.BadRequest });
     await rogueAgent.request('call:hangup', { sessionId: rogueSession.sessionId });
 
+    // The booth was told the call is recorded.
+    // TODO-indicator await booth.getByTestId('recording-indicator').waitFor();
     // The real call did not notice.
     await flowing(booth, booth2);
     await flowing(agent, agent2);
     expect((await srv.stats()).sessions.map((s) => s.sessionId)).toEqual([victim.sessionId]);
 
+    // A call of some seconds (ffmpeg needs ~3–4 s to see the first keyframe and start writing video).
+    await new Promise((r) => setTimeout(r, 6000));
     // Hang up from the booth, with its confirmation step.
     await booth.getByTestId('hangup-button').click();
     await booth.getByTestId('hangup-confirm').click();
     await state(booth, 'ended');
     await waitFor(async () => (await srv.stats()).counts.routers === 0, 'session router closed');
     expect((await srv.stats()).counts).toMatchObject({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+
+    // Every track was recorded into hashed, chained segments that play.
+    await srv.calls.recordingDone.get(victim.sessionId);
+    const dir = path.join(srv.dataDir, 'recordings', victim.sessionId);
+    const report = verifyRecording(dir);
+    expect(report.problems).toEqual([]);
+    const tracks = new Set(readManifest(dir).map((e) => e.track));
+    expect([...tracks].sort()).toEqual(['agent-agent-e2e-camera', 'agent-agent-e2e-mic', 'booth-booth-e2e-camera', 'booth-booth-e2e-mic']);
+    expect(report.segments).toBeGreaterThan(4);
+    const firstVideo = readManifest(dir).find((e) => e.track === 'booth-booth-e2e-camera')!;
+    const probe = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,nb_read_frames', '-of', 'json', path.join(dir, firstVideo.file)], { encoding: 'utf8' });
+    const stream = (JSON.parse(probe) as { streams: Array<{ codec_name: string; nb_read_frames: string }> }).streams[0]!;
+    expect(['vp8', 'h264']).toContain(stream.codec_name);
+    expect(Number(stream.nb_read_frames)).toBeGreaterThan(10);
+    // The chain catches an altered and a missing segment.
+    const entries = readManifest(dir);
+    const altered = path.join(dir, entries[1]!.file);
+    const bytes = fs.readFileSync(altered);
+    bytes[bytes.length - 1] ^= 0xff;
+    fs.writeFileSync(altered, bytes);
+    fs.rmSync(path.join(dir, entries[2]!.file));
+    const broken = verifyRecording(dir);
+    expect(broken.ok).toBe(false);
+    expect(broken.problems).toEqual([`${entries[1]!.file}: content altered (SHA-256 differs)`, `${entries[2]!.file}: missing`]);
 
     // The agent files the outcome (话后小结) and is available again.
     await agent.getByTestId('wrapup-form').waitFor();

@@ -35,6 +35,7 @@ import { Session, type Party, type PartyNotifier } from '../media/session';
 import type { WorkerPool } from '../media/worker-pool';
 import type { CallRouter, Ticket } from '../queue/call-router';
 import type { Appointments, HoursStore } from '../queue/appointments';
+import { SessionRecorder, type RecorderDeps } from '../recording/session-recorder';
 
 export type SignalingServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type User = Pick<SocketData, 'role' | 'userId' | 'name'>;
@@ -59,11 +60,16 @@ export interface CallServiceDeps {
   io: SignalingServer;
   redis: Redis;
   log: Logger;
+  /** Absent: sessions are not recorded. */
+  recording?: Omit<RecorderDeps, 'redis' | 'log'>;
 }
 
 export class CallService implements PartyNotifier {
   private readonly sessions = new Map<string, Session>();
   private readonly sessionOfUser = new Map<string, Session>();
+  private readonly recorders = new Map<string, SessionRecorder>();
+  /** Recordings being finished after their session closed (tests and shutdown wait on these). */
+  readonly recordingDone = new Map<string, Promise<void>>();
   private readonly pendingCancels = new Map<string, NodeJS.Timeout>();
   private sweeper?: NodeJS.Timeout;
   private refresher?: NodeJS.Timeout;
@@ -183,6 +189,7 @@ export class CallService implements PartyNotifier {
       if (offeredTo) await this.sendOffer(offeredTo, callId);
       throw err;
     }
+    this.startRecording(session);
     const booth: User = { role: 'booth', userId: ticket.boothId, name: ticket.boothName };
     const boothParty = session.addParty(booth, userRoom(booth));
     const agentParty = session.addParty(agent, userRoom(agent));
@@ -192,7 +199,7 @@ export class CallService implements PartyNotifier {
     session.onClose = (reason) => void this.onSessionClosed(session, reason);
     this.d.log.info({ sessionId, callId, agentId: agent.userId, boothId: ticket.boothId, matter: ticket.matterId }, 'call answered, session created');
 
-    const info = (you: Party): SessionInfo => ({ sessionId, callId, startedAt: session.startedAt, you: you.info, parties: session.partyInfos() });
+    const info = (you: Party): SessionInfo => ({ sessionId, callId, startedAt: session.startedAt, recording: !!this.d.recording, you: you.info, parties: session.partyInfos() });
     this.notify(boothParty, 'call:started', info(boothParty));
     await this.sendAgentState(agent.userId);
     this.publishSoon();
@@ -251,7 +258,7 @@ export class CallService implements PartyNotifier {
     await this.sendAgentState(agent.userId);
     this.d.log.info({ sessionId: session.id, from: tr.fromAgentId, to: agent.userId }, 'transfer completed');
     this.publishSoon();
-    return { sessionId: session.id, callId: ticket.ticketId, startedAt: session.startedAt, you: joined.info, parties: session.partyInfos() };
+    return { sessionId: session.id, callId: ticket.ticketId, startedAt: session.startedAt, recording: !!this.d.recording, you: joined.info, parties: session.partyInfos() };
   }
 
   async decline(agent: User, callId: string): Promise<void> {
@@ -314,6 +321,25 @@ export class CallService implements PartyNotifier {
     }
   }
 
+  // ── recording ─────────────────────────────────────────────────────────────
+
+  /** Every session is recorded when configured; the recorder follows the session's producers. */
+  private startRecording(session: Session): void {
+    if (!this.d.recording) return;
+    const rec = new SessionRecorder(session.id, session.router, { ...this.d.recording, redis: this.d.redis, log: this.d.log });
+    this.recorders.set(session.id, rec);
+    session.onProducerAdded = (_party, producer, source) => {
+      void rec.addProducer(_party, producer, source).then(() => {
+        for (const p of session.parties.values()) this.notify(p, 'recording:state', { sessionId: session.id, recording: rec.trackCount > 0, tracks: rec.trackCount });
+      });
+    };
+    session.onProducerClosed = (producerId) => void rec.removeProducer(producerId);
+  }
+
+  recordingDir(sessionId: string): string | undefined {
+    return this.recorders.get(sessionId)?.dir;
+  }
+
   // ── in-call messages ──────────────────────────────────────────────────────
 
   /** A chat line to every party, kept with the session (90 days) for the case record. */
@@ -373,6 +399,12 @@ export class CallService implements PartyNotifier {
 
   describeSessions() {
     return [...this.sessions.values()].map((s) => s.describe());
+  }
+
+  /** Ends every session; resolves when their recordings are finished. */
+  async closeAndFlush(reason: CallEndReason): Promise<void> {
+    this.close(reason);
+    await Promise.all(this.recordingDone.values());
   }
 
   close(reason: CallEndReason): void {
@@ -464,6 +496,11 @@ export class CallService implements PartyNotifier {
 
   private async onSessionClosed(session: Session, reason: CallEndReason): Promise<void> {
     this.sessions.delete(session.id);
+    const rec = this.recorders.get(session.id);
+    if (rec) {
+      this.recorders.delete(session.id);
+      this.recordingDone.set(session.id, rec.stop().catch((err) => this.d.log.error({ err, sessionId: session.id }, 'recording did not close cleanly')));
+    }
     for (const [k, s] of this.sessionOfUser) if (s === session) this.sessionOfUser.delete(k);
     if (this.closing) return; // the call record is finished by whichever node serves the parties next
     const seconds = Math.round((Date.now() - session.startedAt) / 1000);

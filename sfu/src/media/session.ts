@@ -55,6 +55,9 @@ export class Session {
   private closed = false;
   /** Called once when the session closes, whatever the cause. */
   onClose: (reason: CallEndReason) => void = () => undefined;
+  /** Every producer that appears / goes (the recorder follows them). */
+  onProducerAdded: (party: PartyInfo, producer: types.Producer, source: TrackSource) => void = () => undefined;
+  onProducerClosed: (producerId: string) => void = () => undefined;
 
   constructor(
     readonly id: string,
@@ -137,11 +140,13 @@ export class Session {
     party.producers.set(producer.id, { producer, source });
     producer.observer.once('close', () => {
       party.producers.delete(producer.id);
+      this.onProducerClosed(producer.id);
       if (!this.closed) {
         for (const other of this.parties.values())
           if (other !== party) this.notifier.notify(other, 'media:producerClosed', { producerId: producer.id });
       }
     });
+    this.onProducerAdded(party.info, producer, source);
     const info = this.producerInfo(party, producer.id, source, kind);
     for (const other of this.parties.values()) {
       if (other !== party && this.hasRecvTransport(other)) this.announce(other, info);

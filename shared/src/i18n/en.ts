@@ -101,6 +101,7 @@ export const en: Messages = {
       back: 'Back',
       scrollMore: 'There is more below: tap here to continue',
       nextStep: 'That is everything. When your materials are ready, press “I have everything, call an agent” at the bottom right',
+      nextStepClosed: 'That is everything. It is outside service hours now: press “Book an appointment” at the bottom right and call at your booked time',
       qrCaption: 'Scan with your phone to take this list home',
       qrAlt: 'QR code of this notice: scan it with a phone to open the notice',
       print: 'Print this notice',

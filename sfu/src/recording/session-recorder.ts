@@ -1,0 +1,118 @@
+/**
+ * Records a whole session: every track of every party (cameras, document
+ * camera, microphones), added as producers appear and closed as they go.
+ * Closed segments are hashed into the session's chained manifest (disk and
+ * Redis) in the order they close.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { types } from 'mediasoup';
+import type { Redis } from 'ioredis';
+import type { PartyInfo, TrackSource } from '@xiaowu/shared';
+import type { Logger } from '../log';
+import { GENESIS, entryHash, fileSha256, type ManifestEntry } from './manifest';
+import type { PortPool } from './port-pool';
+import { TrackRecorder } from './track-recorder';
+
+export interface RecorderDeps {
+  pool: PortPool;
+  root: string;
+  segmentSeconds: number;
+  redis: Redis;
+  log: Logger;
+  prefix?: string;
+}
+
+export class SessionRecorder {
+  readonly dir: string;
+  private readonly tracks = new Map<string, TrackRecorder>();
+  private readonly hashed = new Set<string>();
+  private seq = 0;
+  private prev = GENESIS;
+  private chain: Promise<void> = Promise.resolve();
+  private poll?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly router: types.Router,
+    private readonly d: RecorderDeps,
+  ) {
+    this.dir = path.join(d.root, sessionId);
+    fs.mkdirSync(this.dir, { recursive: true });
+    fs.writeFileSync(path.join(this.dir, 'session.json'), JSON.stringify({ sessionId, startedAt: Date.now(), segmentSeconds: d.segmentSeconds }));
+    this.poll = setInterval(() => this.collect(false), 2000);
+  }
+
+  get trackCount(): number {
+    return this.tracks.size;
+  }
+
+  async addProducer(party: PartyInfo, producer: types.Producer, source: TrackSource): Promise<void> {
+    if (this.stopped) return;
+    const name = `${party.role}-${party.userId}-${source}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+    const rec = new TrackRecorder({ name, kind: producer.kind }, this.router, producer.id, this.dir, this.d);
+    this.tracks.set(producer.id, rec);
+    try {
+      await rec.start();
+      this.d.log.info({ sessionId: this.sessionId, track: name }, 'recording track');
+    } catch (err) {
+      // A recorder that cannot start must never disturb the call.
+      this.d.log.error({ err, sessionId: this.sessionId, track: name }, 'could not start recording a track');
+      this.tracks.delete(producer.id);
+      await rec.stop().catch(() => undefined);
+    }
+  }
+
+  async removeProducer(producerId: string): Promise<void> {
+    const rec = this.tracks.get(producerId);
+    if (!rec) return;
+    await rec.stop();
+    this.collect(true, rec);
+    await this.chain;
+  }
+
+  private stopping?: Promise<void>;
+
+  /** Finishes every track and the manifest; the same promise for every caller. */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.finish());
+  }
+
+  private async finish(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.poll);
+    await Promise.all([...this.tracks.values()].map((t) => t.stop()));
+    this.collect(true);
+    await this.chain;
+    fs.writeFileSync(path.join(this.dir, 'closed.json'), JSON.stringify({ closedAt: Date.now(), segments: this.seq, head: this.prev }));
+  }
+
+  /** Hashes segments that are closed: all but each live track's newest, or all of stopped tracks. */
+  private collect(all: boolean, only?: TrackRecorder): void {
+    for (const rec of only ? [only] : this.tracks.values()) {
+      const segs = rec.segments();
+      const closed = all ? segs : segs.slice(0, -1);
+      for (const f of closed) {
+        if (this.hashed.has(f)) continue;
+        // ffmpeg opens the next segment before it has data for it: an empty last file holds no media.
+        if (all && fs.statSync(path.join(this.dir, f)).size === 0) {
+          fs.rmSync(path.join(this.dir, f));
+          continue;
+        }
+        this.hashed.add(f);
+        this.chain = this.chain.then(() => this.append(rec.track.name, f)).catch((err) => this.d.log.error({ err, file: f }, 'could not add a segment to the manifest'));
+      }
+    }
+  }
+
+  private async append(track: string, file: string): Promise<void> {
+    const full = path.join(this.dir, file);
+    const base = { seq: this.seq, sessionId: this.sessionId, track, file, bytes: fs.statSync(full).size, sha256: fileSha256(full), closedAt: Date.now(), prev: this.prev };
+    const entry: ManifestEntry = { ...base, hash: entryHash(base) };
+    fs.appendFileSync(path.join(this.dir, 'manifest.jsonl'), `${JSON.stringify(entry)}\n`);
+    await this.d.redis.rpush(`${this.d.prefix ?? '{xw}:'}rec:${this.sessionId}:manifest`, JSON.stringify(entry));
+    this.seq++;
+    this.prev = entry.hash;
+  }
+}

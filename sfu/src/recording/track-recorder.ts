@@ -1,0 +1,139 @@
+/**
+ * Records one producer without re-encoding: a PlainTransport + consumer
+ * (created paused, resumed once ffmpeg listens, so the file starts on the
+ * keyframe we then request) into ffmpeg `-c copy`, written as 10-second
+ * Matroska segments (a crash loses at most the open segment). A keyframe is
+ * requested at every segment boundary; if ffmpeg dies it is restarted into
+ * the next segment number. Nothing here can disturb the live call.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { types } from 'mediasoup';
+import type { Logger } from '../log';
+import type { PortPool } from './port-pool';
+
+export interface TrackInfo {
+  /** File-name safe: role-user-source */
+  name: string;
+  kind: 'audio' | 'video';
+}
+
+export function sdpFor(consumer: types.Consumer, port: number): string {
+  const codec = consumer.rtpParameters.codecs[0]!;
+  const [, name] = codec.mimeType.split('/');
+  const rtpmap = `${name}/${codec.clockRate}${codec.channels && codec.channels > 1 ? `/${codec.channels}` : ''}`;
+  const fmtp = Object.entries(codec.parameters ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(';');
+  return [
+    'v=0',
+    'o=- 0 0 IN IP4 127.0.0.1',
+    's=xiaowu-recording',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=${consumer.kind} ${port} RTP/AVP ${codec.payloadType}`,
+    `a=rtcp:${port + 1}`,
+    `a=rtpmap:${codec.payloadType} ${rtpmap}`,
+    ...(fmtp ? [`a=fmtp:${codec.payloadType} ${fmtp}`] : []),
+    'a=recvonly',
+    '',
+  ].join('\n');
+}
+
+export class TrackRecorder {
+  private transport?: types.PlainTransport;
+  private consumer?: types.Consumer;
+  private ffmpeg?: ChildProcess;
+  private port?: number;
+  private stopping = false;
+  private keyframeTimer?: NodeJS.Timeout;
+  private restarts = 0;
+
+  constructor(
+    readonly track: TrackInfo,
+    private readonly router: types.Router,
+    private readonly producerId: string,
+    private readonly dir: string,
+    private readonly opts: { pool: PortPool; segmentSeconds: number; log: Logger },
+  ) {}
+
+  /** Segment files of this track, in order. */
+  segments(): string[] {
+    const prefix = `${this.track.name}-`;
+    return fs
+      .readdirSync(this.dir)
+      .filter((f) => f.startsWith(prefix) && f.endsWith('.mkv'))
+      .sort();
+  }
+
+  async start(): Promise<void> {
+    this.port = await this.opts.pool.allocate();
+    this.transport = await this.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false });
+    await this.transport.connect({ ip: '127.0.0.1', port: this.port, rtcpPort: this.port + 1 });
+    this.consumer = await this.transport.consume({ producerId: this.producerId, rtpCapabilities: this.router.rtpCapabilities, paused: true });
+    fs.writeFileSync(path.join(this.dir, `${this.track.name}.sdp`), sdpFor(this.consumer, this.port));
+    await this.spawnFfmpeg();
+    await this.consumer.resume();
+    if (this.track.kind === 'video') {
+      // ffmpeg writes nothing until it has seen a keyframe: ask every 500 ms until the
+      // first segment has data, then at every segment boundary.
+      const started = Date.now();
+      const early = setInterval(() => {
+        const first = this.segments()[0];
+        const size = first ? fs.statSync(path.join(this.dir, first)).size : 0;
+        if (size > 0 || Date.now() - started > 15_000 || this.stopping) clearInterval(early);
+        else void this.consumer?.requestKeyFrame().catch(() => undefined);
+      }, 500);
+      await this.consumer.requestKeyFrame();
+      this.keyframeTimer = setInterval(() => void this.consumer?.requestKeyFrame().catch(() => undefined), this.opts.segmentSeconds * 1000);
+    }
+  }
+
+  private async spawnFfmpeg(): Promise<void> {
+    const start = this.segments().length;
+    const args = [
+      '-hide_banner', '-loglevel', 'error', '-nostdin',
+      '-protocol_whitelist', 'file,udp,rtp',
+      '-analyzeduration', '1000000', '-probesize', '1000000',
+      '-i', path.join(this.dir, `${this.track.name}.sdp`),
+      '-map', '0', '-c', 'copy',
+      '-f', 'segment', '-segment_time', String(this.opts.segmentSeconds), '-segment_format', 'matroska',
+      '-segment_start_number', String(start), '-reset_timestamps', '0',
+      path.join(this.dir, `${this.track.name}-%05d.mkv`),
+    ];
+    const ff = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.ffmpeg = ff;
+    let stderr = '';
+    ff.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    ff.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      this.opts.log.warn({ track: this.track.name, code, signal, stderr }, 'recorder ffmpeg exited; restarting into a new segment');
+      if (++this.restarts > 20) return;
+      setTimeout(() => {
+        if (this.stopping) return;
+        void this.spawnFfmpeg().then(() => this.consumer?.requestKeyFrame().catch(() => undefined));
+      }, 1000);
+    });
+    // ffmpeg opens its UDP sockets as soon as it has read the SDP.
+    await new Promise((r) => setTimeout(r, 400));
+  }
+
+  /** Stops cleanly: ffmpeg finishes the open segment (SIGINT), the consumer and transport close. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.keyframeTimer);
+    this.consumer?.close();
+    this.transport?.close();
+    const ff = this.ffmpeg;
+    if (ff && ff.exitCode === null && ff.signalCode === null) {
+      const exited = new Promise((r) => ff.once('exit', r));
+      ff.kill('SIGINT');
+      const t = setTimeout(() => ff.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    }
+    if (this.port !== undefined) this.opts.pool.release(this.port);
+  }
+}
