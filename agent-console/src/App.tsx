@@ -230,7 +230,15 @@ function Messages({ state, onDismiss }: { state: DeskState; onDismiss(): void })
           {close}
         </div>
       )}
-      {!state.error && state.lastEnd && state.status?.state !== 'wrap-up' && (
+      {state.lastEnd === 'transferred' && (
+        <div className="alert alert-success" role="status" data-testid="transfer-done">
+          <span>
+            <strong>{t('agent.transfer.done')}</strong>
+          </span>
+          {close}
+        </div>
+      )}
+      {!state.error && state.lastEnd && state.lastEnd !== 'transferred' && state.status?.state !== 'wrap-up' && (
         <div className="alert alert-info" data-testid="end-notice">
           <span>
             <strong>{t('agent.callEnded')}</strong> · {t(`agent.endReason.${state.lastEnd}`)}
@@ -351,7 +359,8 @@ function WrapUpForm({ state, desk }: ViewProps) {
   const headingRef = useRef<HTMLHeadingElement>(null);
   const noteId = useId();
   const errorId = useId();
-  const [disposition, setDisposition] = useState<Disposition | undefined>();
+  // A call handed on to another agent is most likely 已转办; the agent can still choose otherwise.
+  const [disposition, setDisposition] = useState<Disposition | undefined>(() => (state.lastCall?.endReason === 'transferred' ? 'referred' : undefined));
   const [note, setNote] = useState('');
   const [missing, setMissing] = useState(false);
   const until = state.status?.until;
@@ -517,6 +526,8 @@ function CallView({ state, desk }: ViewProps) {
   const { t } = useTranslation();
   const now = useNow();
   const [confirming, setConfirming] = useState(false);
+  const [transferring, setTransferring] = useState(false);
+  const transfer = state.transfer;
   const headingRef = useRef<HTMLHeadingElement>(null);
   const { mainStream, hasCamera, documentStream } = useRoutedTracks(state.remoteTracks);
 
@@ -574,12 +585,34 @@ function CallView({ state, desk }: ViewProps) {
           <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" aria-label={t('agent.selfVideo')} />
           <figcaption>{t('agent.selfVideo')}</figcaption>
         </figure>
-        <button type="button" className="btn btn-danger btn-wide" data-testid="hangup-button" onClick={() => setConfirming(true)}>
-          {t('agent.hangup')}
-        </button>
+        {transfer?.state === 'pending' && (
+          <div className="alert alert-warning transfer-pending" role="status" data-testid="transfer-pending">
+            <span>
+              <strong>{t('agent.transfer.pending')}</strong>
+              <br />
+              {t('agent.transfer.pendingTo', { name: transfer.label })}
+            </span>
+          </div>
+        )}
+        <div className="call-actions">
+          <button
+            type="button"
+            className="btn btn-secondary btn-wide"
+            data-testid="transfer-button"
+            aria-haspopup="dialog"
+            disabled={transfer !== undefined || state.connection !== 'online'}
+            onClick={() => setTransferring(true)}
+          >
+            {transfer ? t('agent.transfer.buttonPending') : t('agent.transfer.button')}
+          </button>
+          <button type="button" className="btn btn-danger btn-wide" data-testid="hangup-button" onClick={() => setConfirming(true)}>
+            {t('agent.hangup')}
+          </button>
+        </div>
         {others > 0 && <p className="muted">{t('agent.othersWaiting', { count: others })}</p>}
       </aside>
 
+      {transferring && <TransferDialog state={state} desk={desk} onClose={() => setTransferring(false)} />}
       {confirming && (
         <ConfirmDialog
           title={t('agent.confirmTitle')}
@@ -595,5 +628,208 @@ function CallView({ state, desk }: ViewProps) {
         </ConfirmDialog>
       )}
     </section>
+  );
+}
+
+// ── transfer (转接) ────────────────────────────────────────────────────────────
+
+const AGENT_ID_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
+const NOTE_MAX = 500;
+
+type TransferProblem = 'skillRequired' | 'agentRequired' | 'agentInvalid' | 'self' | 'noteRequired';
+
+/** 「转接」: a queue (咨询 or a department) or a named agent, and a note for the next agent. */
+function TransferDialog({ state, desk, onClose }: ViewProps & { onClose(): void }) {
+  const { t } = useTranslation();
+  const ref = useRef<HTMLDialogElement>(null);
+  const ids = useId();
+  const agentRef = useRef<HTMLInputElement>(null);
+  const noteRef = useRef<HTMLTextAreaElement>(null);
+  const firstSkillRef = useRef<HTMLInputElement>(null);
+  const [kind, setKind] = useState<'skill' | 'agent'>('skill');
+  const [skill, setSkill] = useState('');
+  const [agentId, setAgentId] = useState('');
+  const [note, setNote] = useState('');
+  const [tried, setTried] = useState(false);
+  const sending = state.transfer?.state === 'sending';
+
+  useEffect(() => {
+    const dialog = ref.current;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    if (dialog && !dialog.open) dialog.showModal();
+    desk.clearTransferError();
+    return () => {
+      dialog?.close();
+      if (opener?.isConnected && !opener.hasAttribute('disabled')) opener.focus();
+      else document.getElementById('call-heading')?.focus();
+    };
+  }, [desk]);
+
+  const targets = [{ skill: 'consult', name: t('agent.transfer.consult') }, ...state.transferTargets];
+  const waitingOf = (s: string) => state.queue?.skills.find((r) => r.skill === s)?.waiting ?? 0;
+  const id = agentId.trim();
+  const targetProblem: TransferProblem | undefined =
+    kind === 'skill'
+      ? skill
+        ? undefined
+        : 'skillRequired'
+      : !id
+        ? 'agentRequired'
+        : !AGENT_ID_RE.test(id)
+          ? 'agentInvalid'
+          : id === desk.user.userId
+            ? 'self'
+            : undefined;
+  const noteProblem: TransferProblem | undefined = note.trim() ? undefined : 'noteRequired';
+  const showTarget = tried && targetProblem !== undefined;
+  const showNote = tried && noteProblem !== undefined;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (sending) return;
+    setTried(true);
+    if (targetProblem) {
+      (kind === 'skill' ? firstSkillRef.current : agentRef.current)?.focus();
+      return;
+    }
+    if (noteProblem) {
+      noteRef.current?.focus();
+      return;
+    }
+    const label = kind === 'skill' ? (targets.find((x) => x.skill === skill)?.name ?? skill) : id;
+    const ok = await desk.transfer(kind === 'skill' ? { skill } : { agentId: id }, note, label);
+    if (ok) onClose();
+  };
+
+  return (
+    <dialog
+      ref={ref}
+      className="confirm transfer-dialog"
+      data-testid="transfer-dialog"
+      aria-labelledby={`${ids}-title`}
+      aria-describedby={`${ids}-intro`}
+      onCancel={(e) => {
+        e.preventDefault();
+        if (!sending) onClose();
+      }}
+    >
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <h2 id={`${ids}-title`}>{t('agent.transfer.title')}</h2>
+        <p id={`${ids}-intro`}>{t('agent.transfer.intro')}</p>
+
+        <fieldset className="transfer-kind">
+          <legend>{t('agent.transfer.kind')}</legend>
+          {(['skill', 'agent'] as const).map((k) => (
+            <label key={k} className={kind === k ? 'radio checked' : 'radio'}>
+              <input
+                type="radio"
+                name={`${ids}-kind`}
+                value={k}
+                checked={kind === k}
+                data-testid={`transfer-kind-${k}`}
+                onChange={() => setKind(k)}
+              />
+              {k === 'skill' ? t('agent.transfer.toSkill') : t('agent.transfer.toAgent')}
+            </label>
+          ))}
+        </fieldset>
+
+        {kind === 'skill' ? (
+          <fieldset className="transfer-skills" aria-describedby={showTarget ? `${ids}-target-error` : undefined} aria-invalid={showTarget || undefined}>
+            <legend>{t('agent.transfer.skill')}</legend>
+            {targets.map((x, i) => {
+              const waiting = waitingOf(x.skill);
+              return (
+                <label key={x.skill} className={skill === x.skill ? 'radio checked' : 'radio'}>
+                  <input
+                    ref={i === 0 ? firstSkillRef : undefined}
+                    type="radio"
+                    name={`${ids}-skill`}
+                    value={x.skill}
+                    checked={skill === x.skill}
+                    data-testid={`transfer-skill-${x.skill}`}
+                    onChange={() => setSkill(x.skill)}
+                  />
+                  <span className="transfer-skill-name">{x.name}</span>
+                  {waiting > 0 && <span className="transfer-skill-waiting">{t('agent.transfer.skillWaiting', { count: waiting })}</span>}
+                </label>
+              );
+            })}
+          </fieldset>
+        ) : (
+          <div className="transfer-field">
+            <label htmlFor={`${ids}-agent`} className="field-label">
+              {t('agent.transfer.agentId')}
+            </label>
+            <input
+              id={`${ids}-agent`}
+              ref={agentRef}
+              className="field"
+              data-testid="transfer-agent"
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={64}
+              value={agentId}
+              aria-invalid={showTarget || undefined}
+              aria-describedby={`${ids}-agent-hint${showTarget ? ` ${ids}-target-error` : ''}`}
+              onChange={(e) => setAgentId(e.target.value)}
+            />
+            <span id={`${ids}-agent-hint`} className="muted">
+              {t('agent.transfer.agentIdHint')}
+            </span>
+          </div>
+        )}
+        {showTarget && (
+          <p id={`${ids}-target-error`} className="field-error" role="alert">
+            {t(`agent.transfer.${targetProblem}`)}
+          </p>
+        )}
+
+        <div className="transfer-field">
+          <label htmlFor={`${ids}-note`} className="field-label">
+            {t('agent.transfer.note')}
+          </label>
+          <span id={`${ids}-note-hint`} className="muted">
+            {t('agent.transfer.noteHint')}
+          </span>
+          <textarea
+            id={`${ids}-note`}
+            ref={noteRef}
+            data-testid="transfer-note"
+            rows={4}
+            maxLength={NOTE_MAX}
+            required
+            aria-required="true"
+            aria-invalid={showNote || undefined}
+            aria-describedby={`${ids}-note-hint ${ids}-note-count${showNote ? ` ${ids}-note-error` : ''}`}
+            value={note}
+            onChange={(e) => setNote(e.target.value.slice(0, NOTE_MAX))}
+          />
+          <span id={`${ids}-note-count`} className="muted transfer-count">
+            {t('agent.transfer.noteCount', { count: note.length })}
+          </span>
+          {showNote && (
+            <p id={`${ids}-note-error`} className="field-error" role="alert">
+              {t('agent.transfer.noteRequired')}
+            </p>
+          )}
+        </div>
+
+        {state.transferError && (
+          <p className="alert alert-error" role="alert" data-testid="transfer-error">
+            {t(state.transferError)}
+          </p>
+        )}
+
+        <div className="confirm-actions">
+          <button type="button" className="btn btn-secondary" data-testid="transfer-cancel" disabled={sending} onClick={onClose}>
+            {t('agent.transfer.cancel')}
+          </button>
+          <button type="submit" className="btn btn-primary" data-testid="transfer-confirm" disabled={sending} aria-busy={sending || undefined}>
+            {sending ? t('agent.transfer.sending') : t('agent.transfer.confirm')}
+          </button>
+        </div>
+      </form>
+    </dialog>
   );
 }

@@ -19,6 +19,8 @@ const Env = z.object({
   RECORDING: z.enum(['on', 'off']).default('on'),
   /** Length of a recording segment: a crash loses at most the open one. */
   RECORD_SEGMENT_S: z.coerce.number().int().min(2).max(300).default(10),
+  /** Days a recording is kept after its session (the daily retention job deletes older ones). */
+  RECORD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
   /** UDP ports the recorders' ffmpeg inputs use (RTP and RTCP pairs). */
   RECORD_PORT_MIN: port.default(50000),
   RECORD_PORT_MAX: port.default(50999),

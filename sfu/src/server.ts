@@ -26,6 +26,7 @@ import { TokenService } from './auth/tokens';
 import { ensureDemoAccounts, type DemoCredentials } from './auth/demo-accounts';
 import { Uploads } from './documents/uploads';
 import { PortPool } from './recording/port-pool';
+import { applyRetention } from './recording/retention';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -93,7 +94,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const calls = new CallService({ router, appointments, hours, catalog, accounts, pool, io, redis: redis.redis, log, recording });
   attachSignaling(io, calls, tokens, log);
   const uploads = new Uploads(redis.redis, config.DATA_DIR, { maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024, chunkBytes: 1024 * 1024 });
-  const api = createApi({ accounts, tokens, catalog, hours, appointments, uploads, publicUrl: config.PUBLIC_URL, log });
+  const api = createApi({ accounts, tokens, catalog, hours, appointments, uploads, publicUrl: config.PUBLIC_URL, recordingsRoot: recording?.root, redis: redis.redis, log });
+  // Daily retention job (and once at start).
+  const retention = () =>
+    recording && void applyRetention({ root: recording.root, defaultDays: config.RECORD_RETENTION_DAYS, redis: redis.redis, log }).catch((err) => log.error({ err }, 'retention job failed'));
+  retention();
+  const retentionTimer = setInterval(retention, 86_400_000);
+  retentionTimer.unref();
   httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log) }));
 
   await new Promise<void>((resolve, reject) => {
@@ -123,6 +130,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     demo,
     close: () =>
       (closing ??= (async () => {
+        clearInterval(retentionTimer);
         await calls.closeAndFlush('server-shutdown');
         await io.close(); // also closes httpServer
         pool!.close();

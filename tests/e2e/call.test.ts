@@ -153,6 +153,15 @@ describe('booth ↔ agent video call in a real browser', () => {
     const stream = (JSON.parse(probe) as { streams: Array<{ codec_name: string; nb_read_frames: string }> }).streams[0]!;
     expect(['vp8', 'h264']).toContain(stream.codec_name);
     expect(Number(stream.nb_read_frames)).toBeGreaterThan(10);
+    // Supervisors (only) can open it, and each access is audited.
+    const supervisor = await srv.staff({ username: 'sup-e2e', role: 'supervisor' });
+    const seen = await fetch(`${srv.url}/api/recordings/${victim.sessionId}`, { headers: { authorization: `Bearer ${supervisor}` } });
+    expect(((await seen.json()) as { data: { integrity: { ok: boolean } } }).data.integrity.ok).toBe(true);
+    const agentToken = await srv.tokens.issue({ role: 'agent', userId: 'agent-e2e', name: '测试坐席' });
+    expect((await fetch(`${srv.url}/api/recordings/${victim.sessionId}`, { headers: { authorization: `Bearer ${agentToken.token}` } })).status).toBe(403);
+    const seg = await fetch(`${srv.url}/api/recordings/${victim.sessionId}/files/${firstVideo.file}`, { headers: { authorization: `Bearer ${supervisor}` } });
+    expect(seg.headers.get('content-type')).toBe('video/x-matroska');
+    expect((await seg.arrayBuffer()).byteLength).toBe(firstVideo.bytes);
     // The chain catches an altered and a missing segment.
     const entries = readManifest(dir);
     const altered = path.join(dir, entries[1]!.file);

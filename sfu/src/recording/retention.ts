@@ -1,0 +1,41 @@
+/**
+ * Retention: recordings older than their retention period are deleted by a
+ * daily job that logs and audits what it deleted. A recording still being
+ * written (no closed.json) is never touched.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log';
+
+export interface RetentionDeps {
+  root: string;
+  defaultDays: number;
+  redis: Redis;
+  log: Logger;
+  prefix?: string;
+}
+
+export async function auditEntry(redis: Redis, prefix: string, entry: Record<string, string>): Promise<void> {
+  await redis.xadd(`${prefix}audit`, '*', ...Object.entries({ ...entry, at: String(Date.now()) }).flat());
+}
+
+/** Deletes closed recordings older than `defaultDays`; returns the session ids deleted. */
+export async function applyRetention(d: RetentionDeps, now = Date.now()): Promise<string[]> {
+  if (!fs.existsSync(d.root)) return [];
+  const deleted: string[] = [];
+  for (const sessionId of fs.readdirSync(d.root)) {
+    const dir = path.join(d.root, sessionId);
+    const closedFile = path.join(dir, 'closed.json');
+    if (!fs.existsSync(closedFile)) continue;
+    const { closedAt } = JSON.parse(fs.readFileSync(closedFile, 'utf8')) as { closedAt: number };
+    if (now - closedAt < d.defaultDays * 86_400_000) continue;
+    const bytes = fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    fs.rmSync(dir, { recursive: true, force: true });
+    await d.redis.del(`${d.prefix ?? '{xw}:'}rec:${sessionId}:manifest`);
+    await auditEntry(d.redis, d.prefix ?? '{xw}:', { who: 'system:retention', action: 'recording-deleted', sessionId, bytes: String(bytes), retentionDays: String(d.defaultDays) });
+    d.log.info({ sessionId, bytes, retentionDays: d.defaultDays }, 'recording deleted by retention policy');
+    deleted.push(sessionId);
+  }
+  return deleted;
+}
