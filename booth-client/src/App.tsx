@@ -230,8 +230,9 @@ function Clock() {
   const now = useNow();
   const d = new Date(now);
   const locale = i18n.language === 'en' ? 'en-GB' : 'zh-CN';
-  const date = d.toLocaleDateString(locale, { month: 'long', day: 'numeric', weekday: 'long' });
-  const time = d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', hour12: false });
+  // Beijing time like the service hours and appointment times, whatever zone the kiosk's clock is set to.
+  const date = d.toLocaleDateString(locale, { month: 'long', day: 'numeric', weekday: 'long', timeZone: 'Asia/Shanghai' });
+  const time = d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Shanghai' });
   return (
     <span className="clock" aria-hidden="true">
       <span className="clock-time">{time}</span>
@@ -295,22 +296,22 @@ function WaitingScreen({ state, onCancel, onBook }: ScreenProps & { onCancel(): 
         )}
         <p className="elapsed">{t('booth.waited', { time: formatClock(now - (state.waitingSince ?? now)) })}</p>
         <p className="hint">{t('booth.waitingNextStep')}</p>
-        <div className="waiting-actions">
-          <button type="button" className="btn btn-secondary btn-large" data-testid="cancel-button" onClick={onCancel}>
-            {t('booth.cancel')}
-          </button>
-          {onBook && (
-            <button type="button" className="btn btn-secondary btn-large btn-waiting-book" data-testid="waiting-book" onClick={onBook}>
-              <CalendarIcon />
-              {t('booth.waitingBook')}
-            </button>
-          )}
-        </div>
+        <button type="button" className="btn btn-secondary btn-large" data-testid="cancel-button" onClick={onCancel}>
+          {t('booth.cancel')}
+        </button>
       </section>
-      <figure className="self-view">
-        <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" />
-        <figcaption>{t('booth.selfView')}</figcaption>
-      </figure>
+      <div className="waiting-side">
+        <figure className="self-view">
+          <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" />
+          <figcaption>{t('booth.selfView')}</figcaption>
+        </figure>
+        {onBook && (
+          <button type="button" className="btn btn-secondary btn-large btn-waiting-book" data-testid="waiting-book" onClick={onBook}>
+            <CalendarIcon />
+            {t('booth.waitingBook')}
+          </button>
+        )}
+      </div>
     </main>
   );
 }

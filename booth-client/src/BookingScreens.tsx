@@ -11,6 +11,7 @@ import { errorKey, type MessageKey } from '@xiaowu/shared/i18n';
 import { appointmentByCode, bookAppointment, checkInWindow, fetchSlots, CHECK_IN_EARLY_MS } from './booking-api';
 import { beijingParts, clockText, dateText, dayText, rangeText, whenText } from './beijing-time';
 import { useNow } from './components';
+import { useServiceHours } from './service-hours-ui';
 import { BackIcon, CalendarIcon, PhoneIcon } from './icons';
 import { Keypad, digitsOnly } from './Keypad';
 
@@ -169,7 +170,6 @@ export function BookingScreen({ matter, getToken, onBack, onBooked, stillWaiting
         </div>
         {stillWaiting && (
           <p className="booking-waiting" role="status" data-testid="booking-still-waiting">
-            <span className="pulse tiny" aria-hidden="true" />
             {t('booth.booking.stillWaiting')}
           </p>
         )}
@@ -198,12 +198,17 @@ export function BookingScreen({ matter, getToken, onBack, onBooked, stillWaiting
                 {t('booth.booking.retry')}
               </button>
             </div>
-          ) : !anyBookable ? (
+          ) : days.length === 0 ? (
             <p className="message message-info" role="status" data-testid="booking-empty">
               {t('booth.booking.empty')}
             </p>
           ) : (
             <>
+              {!anyBookable && (
+                <p className="message message-info" role="status" data-testid="booking-full">
+                  {t('booth.booking.allFull')}
+                </p>
+              )}
               <nav className="day-nav" aria-label={t('booth.booking.days')}>
                 {days.map((d) => {
                   const diff = d.dayNumber - beijingParts(now).dayNumber;
@@ -276,9 +281,6 @@ export function BookingScreen({ matter, getToken, onBack, onBooked, stillWaiting
             <label htmlFor={`${ids}-phone`} className="phone-label">
               {t('booth.booking.phoneTitle')}
             </label>
-            <span id={`${ids}-phone-hint`} className={showPhoneProblem ? 'phone-hint problem' : 'phone-hint'} role={showPhoneProblem ? 'alert' : undefined}>
-              {showPhoneProblem ? t('booth.booking.phoneInvalid') : t('booth.booking.phoneHint')}
-            </span>
             <input
               id={`${ids}-phone`}
               ref={phoneRef}
@@ -287,13 +289,18 @@ export function BookingScreen({ matter, getToken, onBack, onBooked, stillWaiting
               type="text"
               inputMode="none"
               autoComplete="off"
-              maxLength={11}
+              maxLength={13}
               placeholder={t('booth.booking.phonePlaceholder')}
-              aria-describedby={`${ids}-phone-hint`}
+              aria-describedby={showPhoneProblem ? `${ids}-phone-problem` : undefined}
               aria-invalid={showPhoneProblem || undefined}
               value={formatPhone(phone)}
               onChange={(e) => setPhone(digitsOnly(e.target.value, 11))}
             />
+            {showPhoneProblem && (
+              <span id={`${ids}-phone-problem`} className="phone-problem" role="alert" data-testid="phone-invalid">
+                {t('booth.booking.phoneInvalid')}
+              </span>
+            )}
           </div>
           <Keypad
             controls={`${ids}-phone`}
@@ -494,6 +501,7 @@ export function AppointmentEntryScreen({ getToken, found, onFound, onBack, onCal
               onQueueNow={() => onQueueNow(found)}
               onRebook={() => onRebook(found)}
               onAgain={() => type('')}
+              onHome={onBack}
             />
           )}
         </div>
@@ -520,6 +528,7 @@ function FoundAppointment({
   onQueueNow,
   onRebook,
   onAgain,
+  onHome,
 }: {
   a: Appointment;
   now: number;
@@ -528,6 +537,7 @@ function FoundAppointment({
   onQueueNow(): void;
   onRebook(): void;
   onAgain(): void;
+  onHome(): void;
 }) {
   const { t } = useTranslation();
   const titleId = useId();
@@ -535,6 +545,8 @@ function FoundAppointment({
   // The server is the judge: if it refused the check-in, say why in the resident's words.
   if (callError === 'errors.INVALID_STATE' && win === 'open') win = now < a.start ? 'early' : 'passed';
   const otherError = callError && callError !== 'errors.INVALID_STATE' ? callError : undefined;
+  // Too early: joining the queue the usual way is a way out only while the service is open.
+  const openNow = useServiceHours(a.skill).status?.open === true;
 
   return (
     <section className="found-card" data-testid="appointment-found" data-window={win} aria-labelledby={`${titleId}`}>
@@ -558,6 +570,7 @@ function FoundAppointment({
         <div className="found-status status-early" role="status" data-testid="appointment-too-early">
           <strong>{t('booth.appointment.tooEarly')}</strong>
           <span>{t('booth.appointment.tooEarlyHint', { from: whenText(t, a.start - CHECK_IN_EARLY_MS, now) })}</span>
+          {openNow && <span>{t('booth.appointment.queueNowHint')}</span>}
         </div>
       ) : win === 'passed' ? (
         <div className="found-status status-passed" role="status" data-testid="appointment-passed">
@@ -576,9 +589,13 @@ function FoundAppointment({
             <PhoneIcon />
             {t('booth.appointment.call')}
           </button>
-        ) : win === 'early' ? (
+        ) : win === 'early' && openNow ? (
           <button type="button" className="btn btn-primary btn-large" data-testid="appointment-queue-now" onClick={onQueueNow}>
             {t('booth.appointment.queueNow')}
+          </button>
+        ) : win === 'early' ? (
+          <button type="button" className="btn btn-primary btn-large" data-testid="appointment-home" onClick={onHome}>
+            {t('booth.appointment.back')}
           </button>
         ) : (
           <button type="button" className="btn btn-primary btn-large" data-testid="appointment-rebook" onClick={onRebook}>

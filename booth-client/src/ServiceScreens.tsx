@@ -449,15 +449,36 @@ export function NoticeScreen({ matter, onBack, onCall, onConsult, onBook, option
   return (
     <main className="screen notice-screen">
       <header className="notice-head">
-        <span className="notice-label">{t('booth.notice.label')}</span>
-        <h1 className="notice-title" ref={headingRef} tabIndex={-1} data-testid="notice-title">
-          {notice?.title ?? matter.name}
-        </h1>
-        {notice && <p className="notice-summary">{notice.summary}</p>}
+        <div className="notice-head-text">
+          <span className="notice-label">{t('booth.notice.label')}</span>
+          <h1 className="notice-title" ref={headingRef} tabIndex={-1} data-testid="notice-title">
+            {notice?.title ?? matter.name}
+          </h1>
+          {notice && <p className="notice-summary">{notice.summary}</p>}
+        </div>
+        {detail && notice && (
+          // Take the notice home: scan it with a phone, or print it at the booth.
+          <div className="notice-takeaway">
+            <div className="takeaway-actions">
+              <p className="qr-caption" id="notice-qr-caption">
+                {t('booth.notice.qrCaption')}
+              </p>
+              <button type="button" className="btn btn-secondary btn-print" data-testid="notice-print" onClick={print}>
+                <PrintIcon />
+                {t('booth.notice.print')}
+              </button>
+              <p className="visually-hidden" role="status">
+                {printed ? t('booth.notice.printing') : ''}
+              </p>
+            </div>
+            <figure className="notice-qr" data-testid="notice-qr" data-url={detail.noticeUrl} aria-labelledby="notice-qr-caption">
+              {qr ? <img src={qr} alt={t('booth.notice.qrAlt')} width={200} height={200} /> : <span className="qr-placeholder" aria-hidden="true" />}
+            </figure>
+          </div>
+        )}
       </header>
 
       {notice ? (
-        <div className="notice-main">
         <div className="notice-body" data-testid="notice" tabIndex={0} aria-label={t('booth.notice.label')} ref={bodyRef}>
           {notice.onSite && (
             <div className="onsite-alert" role="note" data-testid="onsite-note">
@@ -529,20 +550,6 @@ export function NoticeScreen({ matter, onBack, onCall, onConsult, onBook, option
               {t('booth.notice.scrollMore')}
             </button>
           )}
-        </div>
-        <aside className="notice-side" aria-label={t('booth.notice.qrCaption')}>
-          <figure className="notice-qr" data-testid="notice-qr" data-url={detail.noticeUrl}>
-            {qr ? <img src={qr} alt={t('booth.notice.qrAlt')} width={280} height={280} /> : <span className="qr-placeholder" aria-hidden="true" />}
-            <figcaption>{t('booth.notice.qrCaption')}</figcaption>
-          </figure>
-          <button type="button" className="btn btn-secondary btn-print" data-testid="notice-print" onClick={print}>
-            <PrintIcon />
-            {t('booth.notice.print')}
-          </button>
-          <p className="print-note" role="status">
-            {printed ? t('booth.notice.printing') : ''}
-          </p>
-        </aside>
         </div>
       ) : loading ? (
         <div className="notice-body notice-status" role="status">

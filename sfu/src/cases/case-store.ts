@@ -4,7 +4,7 @@
  * Storage (all keys under the `{xw}:` hash tag, so scripts stay on one slot):
  *   case:<caseNo>            hash { v: version, json: Case }
  *   case:<caseNo>:audit      stream, one entry per change { at, who, action, detail(JSON) } — append-only
- *   case:seq:<YYYYMMDD>      daily sequence of case numbers (INCR, expires after 3 days)
+ *   case:seq:<district>:<YYYYMMDD>  daily sequence of case numbers (INCR, expires after 3 days)
  *   cases:booth:<boothId>    zset caseNo by createdAt
  *   cases:agent:<agentId>    zset caseNo by createdAt (the assigned agent)
  *   cases:pending-due        zset caseNo by pendingDeadline (pending_materials only)
@@ -236,7 +236,7 @@ export class CaseStore {
   /** `${YYYYMMDD}${district}${seq:5}`: the sequence is one INCR per Beijing day, shared by every node. */
   private async nextCaseNo(now: number): Promise<string> {
     const day = beijingDateCompact(now);
-    const key = this.k('case', 'seq', day);
+    const key = this.k('case', 'seq', this.districtCode, day);
     const res = await this.redis.multi().incr(key).expire(key, 3 * 86_400).exec();
     const seq = Number(res?.[0]?.[1]);
     if (!Number.isInteger(seq) || seq < 1) throw new AppError(ErrorCode.Internal, 'case sequence failed');
@@ -522,13 +522,14 @@ export class CaseStore {
 
   /** pending_materials past their deadline → rejected, listing what was never supplied. Run periodically. */
   async expireOverdue(now = this.now()): Promise<Case[]> {
-    const due = await this.redis.zrangebyscore(this.k('cases', 'pending-due'), 0, now);
+    // The deadline is the last millisecond of its day: overdue strictly after it.
+    const due = await this.redis.zrangebyscore(this.k('cases', 'pending-due'), 0, `(${now}`);
     const out: Case[] = [];
     for (const caseNo of due) {
       try {
         out.push(
           await this.apply(caseNo, { who: 'system:deadline' }, (c, at) => {
-            if (c.state !== 'pending_materials' || (c.pendingDeadline ?? Infinity) > now) throw invalid('not overdue');
+            if (c.state !== 'pending_materials' || (c.pendingDeadline ?? Infinity) >= now) throw invalid('not overdue');
             return rejectCase(c, ['容缺材料未在承诺期限内补齐'], at, 'expire');
           }),
         );

@@ -288,7 +288,9 @@ function auditLine(e: AuditEntry, c: Case): { text: string; detail?: string[] } 
   if (Array.isArray(d.reasons)) parts.push(`原因：${d.reasons.join('；')}`);
   if (typeof d.pendingDeadline === 'number') parts.push(`补交期限：${formatBeijingDate(d.pendingDeadline)}`);
   if (typeof d.promisedBy === 'number') parts.push(`承诺办结：${formatBeijingDate(d.promisedBy)}`);
-  const known = new Set(['to', 'from', 'materialId', 'verdict', 'reason', 'sha256', 'purpose', 'mode', 'reasons', 'pendingDeadline', 'promisedBy', 'documentSha256', 'previousVerdict']);
+  if (Array.isArray(d.missing)) parts.push(`待补材料：${d.missing.map(name).join('、')}`);
+  if (Array.isArray(d.replaced)) parts.push(`替换原文件 ${d.replaced.length} 个`);
+  const known = new Set(['to', 'from', 'materialId', 'verdict', 'reason', 'sha256', 'purpose', 'mode', 'reasons', 'pendingDeadline', 'promisedBy', 'documentSha256', 'previousVerdict', 'missing', 'replaced']);
   const rest = Object.entries(d).filter(([k]) => !known.has(k));
   if (rest.length) parts.push(rest.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join('，'));
   return { text: `${formatBeijingDateTime(e.at)}　${e.who}　${ACTION_LABELS[e.action] ?? e.action}`, detail: parts.length ? parts : undefined };
