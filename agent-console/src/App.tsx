@@ -727,7 +727,10 @@ function TransferDialog({ state, desk, onClose }: ViewProps & { onClose(): void 
                 value={k}
                 checked={kind === k}
                 data-testid={`transfer-kind-${k}`}
-                onChange={() => setKind(k)}
+                onChange={() => {
+                  setKind(k);
+                  desk.clearTransferError();
+                }}
               />
               {k === 'skill' ? t('agent.transfer.toSkill') : t('agent.transfer.toAgent')}
             </label>
@@ -748,7 +751,10 @@ function TransferDialog({ state, desk, onClose }: ViewProps & { onClose(): void 
                     value={x.skill}
                     checked={skill === x.skill}
                     data-testid={`transfer-skill-${x.skill}`}
-                    onChange={() => setSkill(x.skill)}
+                    onChange={() => {
+                      setSkill(x.skill);
+                      desk.clearTransferError();
+                    }}
                   />
                   <span className="transfer-skill-name">{x.name}</span>
                   {waiting > 0 && <span className="transfer-skill-waiting">{t('agent.transfer.skillWaiting', { count: waiting })}</span>}
@@ -772,7 +778,10 @@ function TransferDialog({ state, desk, onClose }: ViewProps & { onClose(): void 
               value={agentId}
               aria-invalid={showTarget || undefined}
               aria-describedby={`${ids}-agent-hint${showTarget ? ` ${ids}-target-error` : ''}`}
-              onChange={(e) => setAgentId(e.target.value)}
+              onChange={(e) => {
+                setAgentId(e.target.value);
+                desk.clearTransferError();
+              }}
             />
             <span id={`${ids}-agent-hint`} className="muted">
               {t('agent.transfer.agentIdHint')}

@@ -27,6 +27,8 @@ import { ensureDemoAccounts, type DemoCredentials } from './auth/demo-accounts';
 import { Uploads } from './documents/uploads';
 import { PortPool } from './recording/port-pool';
 import { applyRetention } from './recording/retention';
+import { CaseStore } from './cases/case-store';
+import { createCaseApi, createProgressApi } from './http/case-api';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -43,6 +45,7 @@ export interface RunningServer {
   hours: HoursStore;
   appointments: Appointments;
   uploads: Uploads;
+  cases: CaseStore;
   demo?: DemoCredentials;
   close(): Promise<void>;
 }
@@ -101,6 +104,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   retention();
   const retentionTimer = setInterval(retention, 86_400_000);
   retentionTimer.unref();
+  const cases = new CaseStore(redis.redis, { files: uploads });
+  api.use('/cases', createCaseApi({ cases, catalog, tokens, accounts, uploads, publicUrl: config.PUBLIC_URL, agentOfBooth: (b) => calls.agentOfBooth(b) }));
+  api.use('/progress', createProgressApi(cases));
+  const overdue = setInterval(() => void cases.expireOverdue().catch((err) => log.error({ err }, 'case deadline job failed')), 60_000);
+  overdue.unref();
   httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log) }));
 
   await new Promise<void>((resolve, reject) => {
@@ -127,10 +135,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     hours,
     appointments,
     uploads,
+    cases,
     demo,
     close: () =>
       (closing ??= (async () => {
         clearInterval(retentionTimer);
+        clearInterval(overdue);
         await calls.closeAndFlush('server-shutdown');
         await io.close(); // also closes httpServer
         pool!.close();

@@ -336,6 +336,12 @@ export class CallService implements PartyNotifier {
     session.onProducerClosed = (producerId) => void rec.removeProducer(producerId);
   }
 
+  /** The agent in a call with a booth on this node, if any. */
+  agentOfBooth(boothId: string): string | undefined {
+    const s = this.sessionOfUser.get(userRoom({ role: 'booth', userId: boothId }));
+    return s && [...s.parties.values()].find((p) => p.info.role === 'agent')?.info.userId;
+  }
+
   recordingDir(sessionId: string): string | undefined {
     return this.recorders.get(sessionId)?.dir;
   }
