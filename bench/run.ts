@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDispatch } from './dispatch';
+import { benchService } from './service';
 
 const quick = process.argv.includes('--quick');
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,7 +23,9 @@ const commit = (() => {
 
 const dispatch = quick ? await benchDispatch(2_000, 200) : await benchDispatch(10_000, 1_000);
 
-const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, dispatch };
+const service = await benchService(quick);
+
+const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, dispatch, service };
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
 const file = path.join(here, 'results', `${result.at.replace(/[:.]/g, '-')}.json`);
 fs.writeFileSync(file, JSON.stringify(result, null, 2));
@@ -33,4 +36,7 @@ console.log('| figure | value |');
 console.log('|---|---|');
 console.log(`| queue dispatch, ${dispatch.waiting} waiting / ${dispatch.agents} agents: p50 / p95 / p99 / max | ${f(dispatch.p50Ms)} / ${f(dispatch.p95Ms)} / ${f(dispatch.p99Ms)} / ${f(dispatch.maxMs)} ms |`);
 console.log(`| enqueue throughput | ${Math.round(dispatch.enqueuePerSec)} residents/s |`);
+console.log(`| document upload (${service.uploadFileMB.toFixed(1)} MB JPEG scans, 1 MB chunks, SHA-256 + full decode) | ${f(service.uploadMBps)} MB/s |`);
+console.log(`| receipt PDF (受理回执): first in process / then (median) | ${Math.round(service.receiptColdMs)} / ${Math.round(service.receiptMs)} ms |`);
+console.log(`| ${service.dossierPages}-page dossier PDF: time / peak RSS | ${Math.round(service.dossierMs)} ms / ${Math.round(service.dossierPeakRssMB)} MB |`);
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);

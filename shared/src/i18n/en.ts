@@ -104,7 +104,7 @@ export const en: Messages = {
       nextStepClosed: 'That is everything. It is outside service hours now: press “Book an appointment” at the bottom right and call at your booked time',
       qrCaption: 'Scan with your phone to take this list home',
       qrAlt: 'QR code of this notice: scan it with a phone to open the notice',
-      print: 'Print this notice',
+      print: 'Print notice',
       printing: 'The notice opened in a new window. Please press Print',
     },
 
