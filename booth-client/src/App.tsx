@@ -5,7 +5,7 @@ import type { Appointment, PartyInfo } from '@xiaowu/shared';
 import type { RemoteTrack } from '@xiaowu/shared/client';
 import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
 import { AGENT_CHANGE_NOTICE_MS, type BoothCall, type BoothState } from './booth-call';
-import { cancelAppointment } from './booking-api';
+import { cancelAppointment, fetchSlots } from './booking-api';
 import { AppointmentEntryScreen, BookingDoneScreen, BookingScreen } from './BookingScreens';
 import { ConfirmDialog, VideoView, useNow } from './components';
 import { CalendarIcon } from './icons';
@@ -212,10 +212,12 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
               call.cancel();
               resetFlow();
             }}
-            onBook={
+            bookableMatterId={
               // A matter of the catalog can be booked; 咨询 and residents already here for an appointment cannot.
-              state.request && state.request.matterId !== 'consult' && !state.request.appointmentId ? () => setBookingWhileWaiting(true) : undefined
+              state.request && state.request.matterId !== 'consult' && !state.request.appointmentId ? state.request.matterId : undefined
             }
+            getToken={getToken}
+            onBook={() => setBookingWhileWaiting(true)}
           />
         ))}
       {state.phase === 'in-call' && <InCallScreen state={state} call={call} />}
@@ -254,9 +256,34 @@ function waitText(t: TFunction, seconds: number | null | undefined): string | un
   return t('booth.waitMinutes', { count: Math.ceil(seconds / 60) });
 }
 
-function WaitingScreen({ state, onCancel, onBook }: ScreenProps & { onCancel(): void; onBook?: () => void }) {
+/** Whether a matter has any time left to book (24/7 service has no slots; full weeks have none free). */
+function useHasFreeSlot(matterId: string | undefined, getToken: () => string): boolean {
+  const [free, setFree] = useState<{ matterId: string; free: boolean }>();
+  useEffect(() => {
+    if (!matterId) return;
+    const c = new AbortController();
+    fetchSlots(matterId, getToken(), c.signal).then(
+      (slots) => setFree({ matterId, free: slots.some((s) => s.capacity > s.booked && s.start > Date.now()) }),
+      () => undefined, // no offer to book then; waiting goes on
+    );
+    return () => c.abort();
+    // getToken is read once per matter.
+  }, [matterId]);
+  return matterId !== undefined && free?.matterId === matterId && free.free;
+}
+
+interface WaitingProps extends ScreenProps {
+  onCancel(): void;
+  /** The matter the resident could book instead of waiting (if it has free times). */
+  bookableMatterId?: string;
+  getToken(): string;
+  onBook(): void;
+}
+
+function WaitingScreen({ state, onCancel, bookableMatterId, getToken, onBook }: WaitingProps) {
   const { t } = useTranslation();
   const now = useNow();
+  const canBook = useHasFreeSlot(bookableMatterId, getToken);
   const { position } = state;
   const ahead = position === undefined ? undefined : Math.max(0, position - 1);
   const estimate = position === undefined || position === 0 ? undefined : waitText(t, state.estimatedWaitSec);
@@ -305,7 +332,7 @@ function WaitingScreen({ state, onCancel, onBook }: ScreenProps & { onCancel(): 
           <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" />
           <figcaption>{t('booth.selfView')}</figcaption>
         </figure>
-        {onBook && (
+        {canBook && (
           <button type="button" className="btn btn-secondary btn-large btn-waiting-book" data-testid="waiting-book" onClick={onBook}>
             <CalendarIcon />
             {t('booth.waitingBook')}

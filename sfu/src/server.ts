@@ -29,6 +29,8 @@ import { PortPool } from './recording/port-pool';
 import { applyRetention } from './recording/retention';
 import { CaseStore } from './cases/case-store';
 import { createCaseApi, createProgressApi } from './http/case-api';
+import { FeedbackStore } from './feedback/feedback-store';
+import { createFeedbackApi } from './http/feedback-api';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -46,6 +48,7 @@ export interface RunningServer {
   appointments: Appointments;
   uploads: Uploads;
   cases: CaseStore;
+  feedback: FeedbackStore;
   demo?: DemoCredentials;
   close(): Promise<void>;
 }
@@ -94,7 +97,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     config.RECORDING === 'on'
       ? { pool: new PortPool(config.RECORD_PORT_MIN, config.RECORD_PORT_MAX), root: path.join(config.DATA_DIR, 'recordings'), segmentSeconds: config.RECORD_SEGMENT_S }
       : undefined;
-  const calls = new CallService({ router, appointments, hours, catalog, accounts, pool, io, redis: redis.redis, log, recording });
+  const feedback = new FeedbackStore(redis.redis);
+  const calls = new CallService({ router, appointments, hours, catalog, accounts, pool, io, redis: redis.redis, log, recording, feedback });
   attachSignaling(io, calls, tokens, log);
   const uploads = new Uploads(redis.redis, config.DATA_DIR, { maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024, chunkBytes: 1024 * 1024 });
   const api = createApi({ accounts, tokens, catalog, hours, appointments, uploads, publicUrl: config.PUBLIC_URL, recordingsRoot: recording?.root, redis: redis.redis, log });
@@ -107,6 +111,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const cases = new CaseStore(redis.redis, { files: uploads });
   api.use('/cases', createCaseApi({ cases, catalog, tokens, accounts, uploads, publicUrl: config.PUBLIC_URL, agentOfBooth: (b) => calls.agentOfBooth(b) }));
   api.use('/progress', createProgressApi(cases));
+  api.use(createFeedbackApi({ feedback, tokens, redis: redis.redis }));
   const overdue = setInterval(() => void cases.expireOverdue().catch((err) => log.error({ err }, 'case deadline job failed')), 60_000);
   overdue.unref();
   httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log) }));
@@ -136,6 +141,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     appointments,
     uploads,
     cases,
+    feedback,
     demo,
     close: () =>
       (closing ??= (async () => {

@@ -35,6 +35,7 @@ import { Session, type Party, type PartyNotifier } from '../media/session';
 import type { WorkerPool } from '../media/worker-pool';
 import type { CallRouter, Ticket } from '../queue/call-router';
 import type { Appointments, HoursStore } from '../queue/appointments';
+import type { FeedbackStore } from '../feedback/feedback-store';
 import { SessionRecorder, type RecorderDeps } from '../recording/session-recorder';
 
 export type SignalingServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -60,6 +61,7 @@ export interface CallServiceDeps {
   io: SignalingServer;
   redis: Redis;
   log: Logger;
+  feedback: FeedbackStore;
   /** Absent: sessions are not recorded. */
   recording?: Omit<RecorderDeps, 'redis' | 'log'>;
 }
@@ -524,6 +526,9 @@ export class CallService implements PartyNotifier {
       }
       const agentId = await this.d.router.finish(ticket.ticketId);
       await this.d.router.recordHandlingTime(ticket.skill, seconds);
+      if (ticket.agentId) {
+        await this.d.feedback.sessionEnded({ sessionId: session.id, callId: ticket.ticketId, boothId: ticket.boothId, agentId: ticket.agentId, interpreterIds: [], matterId: ticket.matterId, endedAt: Date.now() });
+      }
       if (agentId) await this.sendAgentState(agentId);
       this.publishSoon();
     } catch (err) {

@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { createMetrics } from './metrics';
 import type { Redis } from 'ioredis';
 import type { CallService } from '../calls/call-service';
 import type { MediaCensus } from '../media/census';
@@ -24,6 +26,14 @@ export interface AppDeps {
 export function createHttpApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  // Security headers; the apps are same-origin (scripts, styles, websocket), images may be data: (QR codes).
+  app.use(helmet({ crossOriginEmbedderPolicy: false, contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'blob:'] } } }));
+  const metrics = createMetrics(deps);
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', metrics.contentType);
+    res.end(await metrics.metrics());
+  });
 
   app.get('/healthz', async (_req, res) => {
     const redisOk = await deps.redis.ping().then((r) => r === 'PONG', () => false);
