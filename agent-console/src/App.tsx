@@ -544,6 +544,12 @@ function CallView({ state, desk }: ViewProps) {
           <figcaption className="panel-title">{t('agent.residentVideo')}</figcaption>
           <div className="video-frame">
             <VideoView stream={mainStream} className="remote-video" data-testid="remote-video" aria-label={t('agent.residentVideo')} />
+            {state.session?.recording && (
+              <p className="recording-badge" data-testid="recording-indicator" role="status">
+                <span className="recording-dot" aria-hidden="true" />
+                {t('agent.recording')}
+              </p>
+            )}
             {!hasCamera && (
               <div className="video-placeholder" role="status">
                 {t('agent.remoteConnecting')}

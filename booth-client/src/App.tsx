@@ -379,6 +379,12 @@ function InCallScreen({ state, call }: ScreenProps) {
     <main className="screen in-call">
       <div className="stage">
         <VideoView stream={stream} className="remote-video" data-testid="remote-video" />
+        {state.session?.recording && (
+          <p className="recording-badge" data-testid="recording-indicator" role="status">
+            <span className="recording-dot" aria-hidden="true" />
+            {t('booth.recording')}
+          </p>
+        )}
         {!hasVideo && (
           <div className="stage-placeholder" role="status">
             <div className="pulse" aria-hidden="true" />

@@ -125,7 +125,8 @@ describe('booth ↔ agent video call in a real browser', () => {
     await rogueAgent.request('call:hangup', { sessionId: rogueSession.sessionId });
 
     // The booth was told the call is recorded.
-    // TODO-indicator await booth.getByTestId('recording-indicator').waitFor();
+    await booth.getByTestId('recording-indicator').waitFor();
+    await agent.getByTestId('recording-indicator').waitFor();
     // The real call did not notice.
     await flowing(booth, booth2);
     await flowing(agent, agent2);

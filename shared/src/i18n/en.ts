@@ -229,6 +229,7 @@ export const en: Messages = {
     callDuration: 'Call time {{time}}',
     remoteConnecting: 'Connecting the staff member’s video…',
     transferredTo: 'You have been transferred to {{name}}',
+    recording: 'Recording · this service is recorded',
     transferConnecting: 'Connecting {{name}}’s video…',
     inCallHint: 'Look at the screen and just speak',
     hangup: 'End call',
@@ -250,6 +251,7 @@ export const en: Messages = {
   },
 
   agent: {
+    recording: 'Recording',
     title: 'Cloud Agent Console',
     agentLabel: 'Agent: {{name}}',
     status: {

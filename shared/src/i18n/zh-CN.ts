@@ -249,6 +249,7 @@ export const zhCN = {
     callDuration: '通话时间 {{time}}',
     remoteConnecting: '正在连接工作人员的画面……',
     transferredTo: '已为您转接到 {{name}}',
+    recording: '录像中 · 本次服务全程录像',
     transferConnecting: '正在连接 {{name}} 的画面……',
     inCallHint: '请看着屏幕，直接说话',
     hangup: '结束通话',
@@ -271,6 +272,7 @@ export const zhCN = {
   },
 
   agent: {
+    recording: '录像中',
     title: '云坐席工作台',
     agentLabel: '坐席：{{name}}',
     status: {
