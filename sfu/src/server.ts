@@ -90,6 +90,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const tokens = await TokenService.create(redis.redis, config.AUTH_SECRET);
   const demo = config.DEMO_ACCOUNTS ? await ensureDemoAccounts(accounts, await catalog.current(), config.DATA_DIR) : undefined;
   const router = new CallRouter(redis.redis, { offerTimeoutMs: config.OFFER_TIMEOUT_S * 1000, wrapUpMs: config.WRAP_UP_S * 1000 });
+  // Every agent account is known to the router (offline until it logs in), so
+  // appointment capacity and estimates count agents who have not connected yet.
+  for (const a of await accounts.listStaff()) {
+    if (a.role === 'agent') await router.registerAgent({ agentId: a.username, name: a.name, skills: [...a.skills, 'consult'], tags: a.tags });
+  }
   const hours = new HoursStore(redis.redis);
   await hours.init({ default: config.SERVICE_HOURS === 'center' ? CENTER_SCHEDULE : 'always', bySkill: {} });
   const appointments = new Appointments(redis.redis, router, () => hours.get());

@@ -60,6 +60,11 @@ export class Accounts {
     return { username: h.username, name: h.name!, role: h.role as StaffAccount['role'], skills: JSON.parse(h.skills ?? '[]'), tags: JSON.parse(h.tags ?? '[]') };
   }
 
+  async listStaff(): Promise<StaffAccount[]> {
+    const names = await this.redis.smembers(this.k('accts'));
+    return (await Promise.all(names.map((n) => this.staff(n)))).filter((a): a is StaffAccount => !!a);
+  }
+
   async staffCount(): Promise<number> {
     return this.redis.scard(this.k('accts'));
   }
