@@ -134,12 +134,9 @@ export class CallService implements PartyNotifier {
   }
 
   async cancel(booth: User, callId: string): Promise<void> {
-    const { wasOfferedTo } = await this.d.router.withdraw(callId, booth.userId);
+    const { wasOfferedTo, offered } = await this.d.router.withdraw(callId, booth.userId);
     this.d.log.info({ callId, boothId: booth.userId }, 'call cancelled');
-    if (wasOfferedTo) {
-      this.emitTo(this.agentRoom(wasOfferedTo), 'call:offerWithdrawn', { callId, reason: 'cancelled' });
-      await this.afterAgentFreed(wasOfferedTo);
-    }
+    if (wasOfferedTo) await this.afterAgentFreed(wasOfferedTo, callId, offered);
     this.publishSoon();
   }
 
@@ -240,7 +237,8 @@ export class CallService implements PartyNotifier {
     const session = this.sessions.get(tr.sessionId);
     if (!session) {
       // The call ended meanwhile, or lives on another node (moving sessions between nodes: issue 8).
-      await this.d.router.withdraw(pending.ticketId, pending.boothId).catch(() => undefined);
+      const w = await this.d.router.withdraw(pending.ticketId, pending.boothId).catch(() => undefined);
+      if (w?.offered) await this.sendOffer(agent.userId, w.offered);
       throw new AppError(ErrorCode.CallUnavailable, 'the call being transferred is no longer running here');
     }
     const ticket = await this.d.router.accept(pending.ticketId, agent.userId, session.id);
@@ -455,9 +453,9 @@ export class CallService implements PartyNotifier {
     return info;
   }
 
-  /** An agent became free without choosing to: it may get the next resident at once. */
-  private async afterAgentFreed(agentId: string): Promise<void> {
-    const offered = await this.d.router.dispatchAgent(agentId);
+  /** The resident an agent was ringing left: tell it, and ring it with the next one if the router found one. */
+  private async afterAgentFreed(agentId: string, withdrawnCallId: string, offered?: string): Promise<void> {
+    this.emitTo(this.agentRoom(agentId), 'call:offerWithdrawn', { callId: withdrawnCallId, reason: 'cancelled' });
     if (offered) await this.sendOffer(agentId, offered);
     else await this.sendAgentState(agentId);
   }
@@ -518,11 +516,8 @@ export class CallService implements PartyNotifier {
       // A transfer still waiting for the next agent has nobody left to join.
       const next = await this.d.router.activeTicketOf(ticket.boothId);
       if (next?.transfer?.sessionId === session.id && next.state !== 'answered') {
-        const { wasOfferedTo } = await this.d.router.withdraw(next.ticketId, next.boothId);
-        if (wasOfferedTo) {
-          this.emitTo(this.agentRoom(wasOfferedTo), 'call:offerWithdrawn', { callId: next.ticketId, reason: 'cancelled' });
-          await this.afterAgentFreed(wasOfferedTo);
-        }
+        const { wasOfferedTo, offered } = await this.d.router.withdraw(next.ticketId, next.boothId);
+        if (wasOfferedTo) await this.afterAgentFreed(wasOfferedTo, next.ticketId, offered);
       }
       const agentId = await this.d.router.finish(ticket.ticketId);
       await this.d.router.recordHandlingTime(ticket.skill, seconds);

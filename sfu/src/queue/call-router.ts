@@ -181,12 +181,17 @@ export class CallRouter {
     return { requeued: true, offeredTo: await this.dispatchTicket(ticketId, now) };
   }
 
-  /** The booth leaves the queue. */
-  async withdraw(ticketId: string, boothId: string, now = Date.now()): Promise<{ wasOfferedTo?: string }> {
+  /**
+   * The booth leaves the queue. An agent it was ringing becomes available and
+   * is at once offered the next resident it can serve (`offered`).
+   */
+  async withdraw(ticketId: string, boothId: string, now = Date.now()): Promise<{ wasOfferedTo?: string; offered?: string }> {
     const res = String(await this.run(WITHDRAW, ticketId, boothId, now));
     if (res === 'gone') throw new AppError(ErrorCode.NotFound, `no call ${ticketId} for this booth`);
     if (res === 'answered') throw new AppError(ErrorCode.CallUnavailable, 'the call was already answered');
-    return res.startsWith('offered:') ? { wasOfferedTo: res.slice('offered:'.length) } : {};
+    if (!res.startsWith('offered:')) return {};
+    const wasOfferedTo = res.slice('offered:'.length);
+    return { wasOfferedTo, offered: await this.dispatchAgent(wasOfferedTo, now) };
   }
 
   /** The call ended: the agent goes to wrap-up (话后处理) for `wrapUpMs`. */
