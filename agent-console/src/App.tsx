@@ -14,7 +14,7 @@ import {
 import type { RemoteTrack } from '@xiaowu/shared/client';
 import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
 import type { AgentDesk, Connection, DeskState } from './agent-desk';
-import { ConfirmDialog, VideoView, useNow } from './components';
+import { ConfirmDialog, VideoView, useNow } from '@xiaowu/shared/ui';
 
 interface AppProps {
   desk: AgentDesk;

@@ -7,7 +7,7 @@ import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
 import { AGENT_CHANGE_NOTICE_MS, type BoothCall, type BoothState } from './booth-call';
 import { cancelAppointment, fetchSlots } from './booking-api';
 import { AppointmentEntryScreen, BookingDoneScreen, BookingScreen } from './BookingScreens';
-import { ConfirmDialog, VideoView, useNow } from './components';
+import { ConfirmDialog, VideoView, useNow } from '@xiaowu/shared/ui';
 import { CalendarIcon } from './icons';
 import { DepartmentScreen, HomeScreen, NoticeScreen, type CallOptionsValue, type Screen } from './ServiceScreens';
 import { useCatalog } from './use-catalog';
@@ -417,6 +417,7 @@ function InCallScreen({ state, call }: ScreenProps) {
       </div>
       {confirming && (
         <ConfirmDialog
+          large
           title={t('booth.confirmTitle')}
           confirmLabel={t('booth.confirmYes')}
           cancelLabel={t('booth.confirmNo')}

@@ -10,7 +10,7 @@ import { AppError, ErrorCode, type Appointment, type AppointmentSlot } from '@xi
 import { errorKey, type MessageKey } from '@xiaowu/shared/i18n';
 import { appointmentByCode, bookAppointment, checkInWindow, fetchSlots, CHECK_IN_EARLY_MS } from './booking-api';
 import { beijingParts, clockText, dateText, dayText, rangeText, whenText } from './beijing-time';
-import { useNow } from './components';
+import { useNow } from '@xiaowu/shared/ui';
 import { useServiceHours } from './service-hours-ui';
 import { BackIcon, CalendarIcon, PhoneIcon } from './icons';
 import { Keypad, digitsOnly } from './Keypad';

@@ -6,7 +6,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LanguageSwitch } from '@xiaowu/shared/i18n';
 import type { BootState, BoothBoot } from './booth-boot';
-import { useNow } from './components';
+import { useNow } from '@xiaowu/shared/ui';
 
 export function BootScreen({ state, boot }: { state: Exclude<BootState, { kind: 'ready' }>; boot: BoothBoot }) {
   const { t } = useTranslation();

@@ -8,7 +8,7 @@ import { useTranslation } from 'react-i18next';
 import type { OpenStatus } from '@xiaowu/shared';
 import { fetchServiceHours } from './booking-api';
 import { whenText } from './beijing-time';
-import { useNow } from './components';
+import { useNow } from '@xiaowu/shared/ui';
 import { ClockIcon } from './icons';
 
 const RECHECK_MS = 60_000;

@@ -167,7 +167,7 @@ describe('booth ↔ agent video call in a real browser', () => {
     const entries = readManifest(dir);
     const altered = path.join(dir, entries[1]!.file);
     const bytes = fs.readFileSync(altered);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
     fs.writeFileSync(altered, bytes);
     fs.rmSync(path.join(dir, entries[2]!.file));
     const broken = verifyRecording(dir);

@@ -11,6 +11,7 @@ import { ErrorCode, type CallOffer } from '@xiaowu/shared';
 import { DEMO_IDENTITY } from '../../booth-client/src/devices/id-card-reader';
 import { nextEvent, startTestServer, type TestServer } from '../support/server';
 import { pdfText } from '../support/pdf';
+import { api } from '../support/api';
 
 describe('cases over the API', () => {
   let srv: TestServer;
@@ -19,15 +20,7 @@ describe('cases over the API', () => {
   });
   afterAll(async () => srv?.close());
 
-  async function call(method: string, p: string, token: string, body?: unknown, raw?: Buffer) {
-    const res = await fetch(`${srv.url}/api${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': raw ? 'application/octet-stream' : 'application/json' },
-      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-    });
-    const type = res.headers.get('content-type') ?? '';
-    return { status: res.status, body: (type.includes('json') ? await res.json() : { ok: true, data: new Uint8Array(await res.arrayBuffer()) }) as { ok: boolean; data?: any; error?: { code: string } } };
-  }
+  const call = (method: string, p: string, token: string, body?: unknown, raw?: Buffer) => api(srv, method, p, { token, body, raw });
 
   it('opens, fills, reviews and accepts a case; prints the receipt; the resident looks it up anywhere', async () => {
     const { token: booth } = await srv.booth('booth-case', '安贞晓屋');

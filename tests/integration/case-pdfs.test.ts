@@ -17,6 +17,7 @@ import type { Principal } from '../../sfu/src/auth/tokens';
 import { CaseStore, type Case } from '../../sfu/src/cases/case-store';
 import { dossierContentHash, renderCommitmentLetter, renderDossier, renderReceipt, renderRejectionNotice } from '../../sfu/src/pdf/case-pdfs';
 import { startTestRedis } from '../support/redis';
+import { DEMO_IDENTITY } from '../../booth-client/src/devices/id-card-reader';
 import { inkRatio, pdfText } from '../support/pdf';
 
 const bj = (iso: string) => Date.parse(`${iso}+08:00`);
@@ -28,17 +29,8 @@ const squash = (s: string) => s.replace(/\s+/g, '');
 const textOf = (pdf: Uint8Array) => squash(pdfText(pdf));
 const pagesOf = (pdf: Uint8Array) => pdfText(pdf).split('\f').slice(0, -1).map(squash);
 
-const APPLICANT: Identity = {
-  name: '张建国',
-  idNumber: '11010519491231002X',
-  sex: '男',
-  ethnicity: '汉',
-  birthDate: '1949-12-31',
-  address: '北京市朝阳区和平里街道示例社区 1 号',
-  issuer: '北京市公安局朝阳分局',
-  validFrom: '2015-01-01',
-  validTo: '长期',
-};
+/** The booth's demo ID card: the same fixture the booth and the e2e tests use. */
+const APPLICANT: Identity = DEMO_IDENTITY;
 const booth: Principal = { role: 'booth', userId: 'b1', name: '和平里晓屋' };
 const agent: Principal = { role: 'agent', userId: 'a1', name: '王芳' };
 const PENSION = findMatter(SEED_CATALOG, 'shebao-retire-pension')!;

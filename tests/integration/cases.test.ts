@@ -11,6 +11,7 @@ import { SEED_CATALOG, findMatter, type Matter } from '@xiaowu/shared/catalog';
 import type { Principal } from '../../sfu/src/auth/tokens';
 import { CaseStore, addWorkingDays, type Case } from '../../sfu/src/cases/case-store';
 import { startTestRedis } from '../support/redis';
+import { DEMO_IDENTITY } from '../../booth-client/src/devices/id-card-reader';
 
 const bj = (iso: string) => Date.parse(`${iso}+08:00`);
 const endOfDay = (date: string) => bj(`${date}T23:59:59.999`);
@@ -18,17 +19,8 @@ const START = bj('2026-11-25T09:05:00'); // a Wednesday
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-const APPLICANT: Identity = {
-  name: '张建国',
-  idNumber: '11010519491231002X',
-  sex: '男',
-  ethnicity: '汉',
-  birthDate: '1949-12-31',
-  address: '北京市朝阳区和平里街道示例社区 1 号',
-  issuer: '北京市公安局朝阳分局',
-  validFrom: '2015-01-01',
-  validTo: '长期',
-};
+/** The booth's demo ID card: the same fixture the booth and the e2e tests use. */
+const APPLICANT: Identity = DEMO_IDENTITY;
 
 const booth1: Principal = { role: 'booth', userId: 'b1', name: '和平里晓屋' };
 const booth2: Principal = { role: 'booth', userId: 'b2', name: '安贞晓屋' };

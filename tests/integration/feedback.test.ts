@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type CallOffer } from '@xiaowu/shared';
 import { nextEvent, startTestServer, waitFor, type TestServer } from '../support/server';
+import { api } from '../support/api';
 
 describe('ratings, reports, metrics', () => {
   let srv: TestServer;
@@ -10,14 +11,7 @@ describe('ratings, reports, metrics', () => {
   });
   afterAll(async () => srv?.close());
 
-  const post = async (p: string, body: unknown, token?: string) => {
-    const res = await fetch(`${srv.url}/api${p}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as { ok: boolean; data?: any; error?: { code: string } } };
-  };
+  const post = (p: string, body: unknown, token?: string) => api(srv, 'POST', p, { token, body });
 
   it('takes one five-level rating per session from its booth; a 差评 opens a follow-up due in 15 working days', async () => {
     const { token: boothToken } = await srv.booth('booth-rate');

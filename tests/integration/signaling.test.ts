@@ -8,6 +8,7 @@ import { io } from 'socket.io-client';
 import { ErrorCode, SOCKET_PATH, type AgentStatusInfo, type CallOffer, type SessionInfo } from '@xiaowu/shared';
 import type { SignalingClient } from '@xiaowu/shared/client';
 import { nextEvent, startTestServer, waitFor, TEST_PASSWORD, type TestServer } from '../support/server';
+import { api } from '../support/api';
 
 /** Sends a raw event (bypassing the typed client) and returns the ack. */
 function raw(c: SignalingClient, event: string, ...args: unknown[]): Promise<{ ok: boolean; error?: { code: string } }> {
@@ -22,14 +23,7 @@ async function connectError(srv: TestServer, auth: unknown): Promise<string | un
   return err.data?.code;
 }
 
-async function api(srv: TestServer, method: string, path: string, body?: unknown, token?: string) {
-  const res = await fetch(`${srv.url}/api${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as { ok: boolean; data?: any; error?: { code: string } } };
-}
+const rest = (srv: TestServer, method: string, path: string, body?: unknown, token?: string) => api(srv, method, path, { body, token });
 
 describe('signaling and API', () => {
   let srv: TestServer;
@@ -49,41 +43,41 @@ describe('signaling and API', () => {
 
   it('logs staff in, limits guessing, and enrolls booths with their device secret', async () => {
     await srv.staff({ username: 'login-agent' });
-    const good = await api(srv, 'POST', '/auth/login', { username: 'login-agent', password: TEST_PASSWORD });
+    const good = await rest(srv, 'POST', '/auth/login', { username: 'login-agent', password: TEST_PASSWORD });
     expect(good.status).toBe(200);
     expect(good.body.data.user).toMatchObject({ role: 'agent', userId: 'login-agent' });
-    expect((await api(srv, 'POST', '/auth/login', { username: 'login-agent', password: 'wrong password' })).body.error?.code).toBe(ErrorCode.Unauthorized);
-    expect((await api(srv, 'POST', '/auth/login', '{"username": broken json')).status).toBe(400);
-    expect((await api(srv, 'POST', '/auth/login', { username: 'x', password: 'y', admin: true })).body.error?.code).toBe(ErrorCode.BadRequest);
-    for (let i = 0; i < 10; i++) await api(srv, 'POST', '/auth/login', { username: 'victim', password: `guess-${i}` });
-    const limited = await api(srv, 'POST', '/auth/login', { username: 'victim', password: 'guess-x' });
+    expect((await rest(srv, 'POST', '/auth/login', { username: 'login-agent', password: 'wrong password' })).body.error?.code).toBe(ErrorCode.Unauthorized);
+    expect((await rest(srv, 'POST', '/auth/login', '{"username": broken json')).status).toBe(400);
+    expect((await rest(srv, 'POST', '/auth/login', { username: 'x', password: 'y', admin: true })).body.error?.code).toBe(ErrorCode.BadRequest);
+    for (let i = 0; i < 10; i++) await rest(srv, 'POST', '/auth/login', { username: 'victim', password: `guess-${i}` });
+    const limited = await rest(srv, 'POST', '/auth/login', { username: 'victim', password: 'guess-x' });
     expect(limited.status).toBe(429);
     expect(limited.body.error?.code).toBe(ErrorCode.RateLimited);
 
     const { secret } = await srv.booth('booth-enroll', '安贞社区晓屋');
-    const enrolled = await api(srv, 'POST', '/auth/booth', { boothId: 'booth-enroll', secret });
+    const enrolled = await rest(srv, 'POST', '/auth/booth', { boothId: 'booth-enroll', secret });
     expect(enrolled.body.data.booth).toMatchObject({ boothId: 'booth-enroll', name: '安贞社区晓屋' });
-    expect((await api(srv, 'POST', '/auth/booth', { boothId: 'booth-enroll', secret: 'not-the-secret' })).status).toBe(401);
+    expect((await rest(srv, 'POST', '/auth/booth', { boothId: 'booth-enroll', secret: 'not-the-secret' })).status).toBe(401);
   });
 
   it('serves the catalog, searches Chinese and pinyin initials, and versions edits by supervisors only', async () => {
-    const cat = await api(srv, 'GET', '/catalog');
+    const cat = await rest(srv, 'GET', '/catalog');
     expect(cat.body.data.departments.length).toBeGreaterThanOrEqual(8);
     expect(cat.body.data.popular.length).toBeGreaterThan(0);
-    const byChinese = await api(srv, 'GET', `/catalog/search?q=${encodeURIComponent('养老金')}`);
+    const byChinese = await rest(srv, 'GET', `/catalog/search?q=${encodeURIComponent('养老金')}`);
     expect(byChinese.body.data.map((m: { id: string }) => m.id)).toContain('shebao-retire-pension');
-    const byInitials = await api(srv, 'GET', '/catalog/search?q=txsl');
+    const byInitials = await rest(srv, 'GET', '/catalog/search?q=txsl');
     expect(byInitials.body.data.map((m: { id: string }) => m.id)).toContain('shebao-retire-pension');
-    const notice = await api(srv, 'GET', '/catalog/matters/shebao-retire-pension');
+    const notice = await rest(srv, 'GET', '/catalog/matters/shebao-retire-pension');
     expect(notice.body.data.notice.materials.length).toBe(notice.body.data.matter.materials.length);
-    expect((await api(srv, 'GET', '/catalog/matters/no-such-matter')).status).toBe(404);
+    expect((await rest(srv, 'GET', '/catalog/matters/no-such-matter')).status).toBe(404);
 
     const full = (await srv.catalog.current()) as { version: number };
-    expect((await api(srv, 'PUT', '/catalog', full)).status).toBe(401);
-    expect((await api(srv, 'PUT', '/catalog', full, await srv.staff({ username: 'not-a-supervisor' }))).status).toBe(403);
+    expect((await rest(srv, 'PUT', '/catalog', full)).status).toBe(401);
+    expect((await rest(srv, 'PUT', '/catalog', full, await srv.staff({ username: 'not-a-supervisor' }))).status).toBe(403);
     const sup = await srv.staff({ username: 'sup', role: 'supervisor' });
-    expect((await api(srv, 'PUT', '/catalog', { ...full, matters: [] }, sup)).body.error?.code).toBe(ErrorCode.BadRequest);
-    const published = await api(srv, 'PUT', '/catalog', full, sup);
+    expect((await rest(srv, 'PUT', '/catalog', { ...full, matters: [] }, sup)).body.error?.code).toBe(ErrorCode.BadRequest);
+    const published = await rest(srv, 'PUT', '/catalog', full, sup);
     expect(published.body.data.version).toBe(full.version + 1);
     // The old version stays readable for cases opened under it.
     expect((await srv.catalog.version(full.version)).version).toBe(full.version);
@@ -242,11 +236,11 @@ describe('signaling and API', () => {
     await srv.hours.set({ default: 'always', bySkill: { jiuye: { weekly: {}, closedDates: [] } } });
     const booth = await srv.client((await srv.booth('booth-hours')).token);
     await expect(booth.request('call:request', { matterId: 'jiuye-unemployment-register' })).rejects.toMatchObject({ code: ErrorCode.OutOfHours });
-    const h = await api(srv, 'GET', '/service-hours?skill=jiuye');
+    const h = await rest(srv, 'GET', '/service-hours?skill=jiuye');
     expect(h.body.data).toMatchObject({ open: false });
     const sup = await srv.staff({ username: 'sup-hours', role: 'supervisor' });
-    expect((await api(srv, 'PUT', '/service-hours', { default: 'sometimes' }, sup)).body.error?.code).toBe(ErrorCode.BadRequest);
-    expect((await api(srv, 'PUT', '/service-hours', { default: 'always', bySkill: {} }, sup)).status).toBe(200);
+    expect((await rest(srv, 'PUT', '/service-hours', { default: 'sometimes' }, sup)).body.error?.code).toBe(ErrorCode.BadRequest);
+    expect((await rest(srv, 'PUT', '/service-hours', { default: 'always', bySkill: {} }, sup)).status).toBe(200);
     const { callId } = await booth.request('call:request', { matterId: 'jiuye-unemployment-register' });
     await booth.request('call:cancel', { callId });
   });

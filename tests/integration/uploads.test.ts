@@ -11,6 +11,7 @@ import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@xiaowu/shared';
 import { startTestServer, type TestServer } from '../support/server';
+import { api } from '../support/api';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -27,14 +28,7 @@ describe('uploads', () => {
   });
   afterAll(async () => srv?.close());
 
-  async function call(method: string, p: string, token: string, body?: unknown, raw?: Buffer) {
-    const res = await fetch(`${srv.url}/api${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': raw ? 'application/octet-stream' : 'application/json' },
-      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-    });
-    return { status: res.status, body: (await res.json()) as { ok: boolean; data?: any; error?: { code: string; message: string } } };
-  }
+  const call = (method: string, p: string, token: string, body?: unknown, raw?: Buffer) => api(srv, method, p, { token, body, raw });
 
   /** Uploads a buffer in chunks; returns the final answer. */
   async function upload(buf: Buffer, fileName = 'scan.jpg', chunk = 256 * 1024) {
