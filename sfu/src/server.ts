@@ -94,6 +94,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // appointment capacity and estimates count agents who have not connected yet.
   for (const a of await accounts.listStaff()) {
     if (a.role === 'agent') await router.registerAgent({ agentId: a.username, name: a.name, skills: [...a.skills, 'consult'], tags: a.tags });
+    if (a.role === 'interpreter') await router.registerAgent({ agentId: a.username, name: a.name, skills: ['interpreter'], tags: a.tags });
   }
   const hours = new HoursStore(redis.redis);
   await hours.init({ default: config.SERVICE_HOURS === 'center' ? CENTER_SCHEDULE : 'always', bySkill: {} });

@@ -111,6 +111,8 @@ export const Requests = {
   'agent:wrapUp': z.object({ disposition: z.enum(DISPOSITIONS), note: z.string().max(500).optional() }).strict(),
   /** Any party: end the session for everyone (booth, agent) or leave it (others). */
   'call:hangup': z.object({ sessionId: id }).strict(),
+  /** Booth or agent: ask the sign-language interpreter pool to join this call (手语服务). */
+  'interp:request': z.object({ sessionId: id }).strict(),
   /** Any party: a chat line to everyone in the session (kept with the session). */
   'chat:send': z.object({ sessionId: id, text: z.string().trim().min(1).max(1000) }).strict(),
   /** Agent: ask the booth to take a full-resolution still of a material now (remote shutter). */
@@ -229,6 +231,7 @@ export interface Responses {
   'agent:setState': AgentStatusInfo;
   'agent:wrapUp': AgentStatusInfo;
   'call:hangup': Record<string, never>;
+  'interp:request': QueuePosition;
   'chat:send': ChatMessage;
   'doc:requestCapture': Record<string, never>;
   'doc:uploaded': Record<string, never>;
@@ -273,6 +276,8 @@ export interface ServerToClientEvents {
   'media:producerClosed': (info: { producerId: string }) => void;
   'media:consumerClosed': (info: { consumerId: string; producerId: string }) => void;
   'chat:message': (m: ChatMessage) => void;
+  /** The interpreter for this call: being looked for, joined, left. */
+  'interp:status': (info: { sessionId: string; state: 'searching' | 'joined' | 'left'; name?: string; estimatedWaitSec?: number | null }) => void;
   /** Recording started (a track is being written) or stopped. */
   'recording:state': (info: { sessionId: string; recording: boolean; tracks: number }) => void;
   'doc:captureRequested': (info: { sessionId: string; materialId: string; by: string }) => void;

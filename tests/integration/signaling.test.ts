@@ -286,4 +286,48 @@ describe('signaling and API', () => {
     expect((await raw(agent, 'guide:push', { sessionId: sid, item: { kind: 'script', src: 'evil.js' } })).error?.code).toBe(ErrorCode.BadRequest);
     await agent.request('call:hangup', { sessionId: sid });
   });
+
+  it('brings a sign-language interpreter into the call when the resident asks for 手语服务; the interpreter can leave and another take over', async () => {
+    const agent = await srv.client(await srv.staff({ username: 'agent-sign', name: '退役军人坐席', skills: ['tuiyi'] }));
+    const interp1 = await srv.client(await srv.staff({ username: 'interp-1', name: '赵老师', role: 'interpreter' }));
+    const interp2 = await srv.client(await srv.staff({ username: 'interp-2', name: '钱老师', role: 'interpreter' }));
+    const booth = await srv.client((await srv.booth('booth-sign')).token);
+    await interp1.request('agent:setState', { state: 'available' });
+    const offer = nextEvent<CallOffer>(agent, 'call:offer');
+    await agent.request('agent:setState', { state: 'available' });
+    const matter = (await srv.catalog.current()).matters.find((m) => m.skill === 'tuiyi')!;
+    await booth.request('call:request', { matterId: matter.id, needs: { sign: true } });
+    const interpOffer = nextEvent<CallOffer>(interp1, 'call:offer');
+    const session = await agent.request('call:answer', { callId: (await offer).callId });
+    // The interpreter pool is rung as soon as the agent answers.
+    const io = await interpOffer;
+    expect(io.skill).toBe('interpreter');
+    expect(io.boothId).toBe('booth-sign');
+    const joinedSeen = nextEvent<{ state: string; name: string }>(booth, 'interp:status');
+    const joined = await interp1.request('call:answer', { callId: io.callId });
+    expect(joined.sessionId).toBe(session.sessionId);
+    expect(joined.parties.map((p) => p.role).sort()).toEqual(['agent', 'booth', 'interpreter']);
+    expect(await joinedSeen).toMatchObject({ state: 'joined', name: '赵老师' });
+    // The interpreter reaches the session's media like any party; an agent cannot join as interpreter.
+    await interp1.request('media:createTransport', { sessionId: session.sessionId, direction: 'recv' });
+
+    // The interpreter leaves; the call goes on; the agent asks the pool again and another joins.
+    const left = nextEvent<{ state: string }>(agent, 'interp:status');
+    await interp1.request('call:hangup', { sessionId: session.sessionId });
+    expect((await left).state).toBe('left');
+    expect((await srv.stats()).sessions.some((x) => x.sessionId === session.sessionId)).toBe(true);
+    await interp2.request('agent:setState', { state: 'available' });
+    const offer2 = nextEvent<CallOffer>(interp2, 'call:offer');
+    await agent.request('interp:request', { sessionId: session.sessionId });
+    const j2 = await interp2.request('call:answer', { callId: (await offer2).callId });
+    expect(j2.parties.filter((p) => p.role === 'interpreter').map((p) => p.userId)).toEqual(['interp-2']);
+
+    await expect(booth.request('interp:request', { sessionId: 'someone-elses' })).rejects.toMatchObject({ code: ErrorCode.NotInSession });
+    const interpState = nextEvent<AgentStatusInfo>(interp2, 'agent:state');
+    await agent.request('call:hangup', { sessionId: session.sessionId });
+    expect((await interpState).state).toBe('wrap-up');
+    await waitFor(async () => !(await srv.stats()).sessions.some((x) => x.sessionId === session.sessionId), 'session closed');
+    const ratable = await waitFor(() => srv.feedback.ratable(session.sessionId), 'ratable');
+    expect(ratable.interpreterIds.sort()).toEqual(['interp-1', 'interp-2']);
+  });
 });

@@ -12,6 +12,7 @@ import type { Catalog } from '@xiaowu/shared/catalog';
 export interface DemoCredentials {
   agents: Array<{ username: string; password: string; name: string }>;
   supervisor: { username: string; password: string };
+  interpreter?: { username: string; password: string };
   booth: { boothId: string; secret: string };
 }
 
@@ -27,10 +28,12 @@ export async function ensureDemoAccounts(accounts: Accounts, catalog: Catalog, d
       { username: 'agent-2', password: pw(), name: '李强（社保医保）' },
     ],
     supervisor: { username: 'supervisor-1', password: pw() },
+    interpreter: { username: 'interpreter-1', password: pw() },
     booth: { boothId: 'booth-demo', secret: '' },
   };
   await accounts.createStaff({ username: 'agent-1', name: creds.agents[0]!.name, role: 'agent', skills: allSkills, tags: ['sign'] }, creds.agents[0]!.password);
   await accounts.createStaff({ username: 'agent-2', name: creds.agents[1]!.name, role: 'agent', skills: ['shebao', 'yibao'], tags: ['lang:yue'] }, creds.agents[1]!.password);
+  await accounts.createStaff({ username: 'interpreter-1', name: '赵老师（手语翻译）', role: 'interpreter', skills: [], tags: ['csl'] }, creds.interpreter!.password);
   await accounts.createStaff({ username: 'supervisor-1', name: '值班长', role: 'supervisor', skills: [], tags: [] }, creds.supervisor.password);
   creds.booth.secret = await accounts.provisionBooth({ boothId: 'booth-demo', name: '和平里社区晓屋', community: '和平里社区', address: '示例街道 1 号' });
   fs.mkdirSync(dataDir, { recursive: true });

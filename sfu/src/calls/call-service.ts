@@ -41,7 +41,10 @@ import { SessionRecorder, type RecorderDeps } from '../recording/session-recorde
 export type SignalingServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type User = Pick<SocketData, 'role' | 'userId' | 'name'>;
 
-export const userRoom = (u: Pick<User, 'role' | 'userId'>) => `u:${u.role}:${u.userId}`;
+/** A user's room: booths by booth id; staff (agents, interpreters, supervisors) by their unique username. */
+export const userRoom = (u: Pick<User, 'role' | 'userId'>) => (u.role === 'booth' ? `u:booth:${u.userId}` : `u:staff:${u.userId}`);
+/** Skill of the sign-language interpreter pool (手语翻译). */
+export const INTERPRETER_SKILL = 'interpreter';
 /** Agents and supervisors: receive queue figures. */
 export const DESK_ROOM = 'desks';
 /** Skill of the 咨询 entry ("not sure, ask an agent"). */
@@ -70,6 +73,8 @@ export class CallService implements PartyNotifier {
   private readonly sessions = new Map<string, Session>();
   private readonly sessionOfUser = new Map<string, Session>();
   private readonly recorders = new Map<string, SessionRecorder>();
+  /** The interpreter ticket of each session (waiting, ringing or joined). */
+  private readonly interpreters = new Map<string, string>();
   /** Recordings being finished after their session closed (tests and shutdown wait on these). */
   readonly recordingDone = new Map<string, Promise<void>>();
   private readonly pendingCancels = new Map<string, NodeJS.Timeout>();
@@ -97,6 +102,7 @@ export class CallService implements PartyNotifier {
     (this.d.io.to(room).emit as (e: string, ...a: unknown[]) => void)(event, ...args);
   }
 
+  /** Agents and interpreters share the router (interpreters with the interpreter skill only). */
   private agentRoom(agentId: string) {
     return userRoom({ role: 'agent', userId: agentId });
   }
@@ -117,7 +123,9 @@ export class CallService implements PartyNotifier {
         throw new AppError(ErrorCode.OutOfHours, `outside service hours; next opening ${next}`);
       }
     }
-    const reqs = [...(req.needs?.sign ? ['sign'] : []), ...(req.needs?.language ? [`lang:${req.needs.language}`] : [])];
+    // Sign language comes from the interpreter pool, requested as soon as an agent answers
+    // (the resident is not held back until both are free); a dialect needs a matching agent.
+    const reqs = req.needs?.language ? [`lang:${req.needs.language}`] : [];
     const { ticket, offeredTo } = await this.d.router.enqueue({
       boothId: booth.userId,
       boothName: booth.name,
@@ -126,6 +134,7 @@ export class CallService implements PartyNotifier {
       skill: matter.skill,
       reqs,
       priority: (req.priority ?? false) || !!appointment,
+      needsSign: req.needs?.sign ?? false,
     });
     this.d.log.info({ callId: ticket.ticketId, boothId: booth.userId, matter: matter.id, skill: matter.skill, offeredTo }, 'call requested');
     if (offeredTo) await this.sendOffer(offeredTo, ticket.ticketId);
@@ -146,7 +155,8 @@ export class CallService implements PartyNotifier {
   async agentConnected(agent: User): Promise<void> {
     if (this.closing) return;
     const account = await this.d.accounts.staff(agent.userId);
-    await this.d.router.registerAgent({ agentId: agent.userId, name: agent.name, skills: [...(account?.skills ?? []), CONSULT_SKILL], tags: account?.tags ?? [] });
+    const skills = agent.role === 'interpreter' ? [INTERPRETER_SKILL] : [...(account?.skills ?? []), CONSULT_SKILL];
+    await this.d.router.registerAgent({ agentId: agent.userId, name: agent.name, skills, tags: account?.tags ?? [] });
     await this.sendAgentState(agent.userId);
     const status = await this.d.router.agent(agent.userId);
     if (status?.state === 'offered' && status.ticketId) await this.sendOffer(agent.userId, status.ticketId);
@@ -176,6 +186,7 @@ export class CallService implements PartyNotifier {
   async answer(agent: User, callId: string): Promise<SessionInfo> {
     if (this.sessionOfUser.has(userRoom(agent))) throw new AppError(ErrorCode.CallAlreadyActive, 'finish the current call first');
     const pending = await this.d.router.ticket(callId);
+    if (pending?.joins) return this.joinAsInterpreter(agent, pending);
     if (pending?.transfer) return this.joinTransferred(agent, pending);
     const sessionId = randomUUID();
     const ticket = await this.d.router.accept(callId, agent.userId, sessionId);
@@ -202,6 +213,7 @@ export class CallService implements PartyNotifier {
     this.notify(boothParty, 'call:started', info(boothParty));
     await this.sendAgentState(agent.userId);
     this.publishSoon();
+    if (ticket.needsSign) void this.requestInterpreter(booth, sessionId).catch((err) => this.d.log.error({ err, sessionId }, 'could not request an interpreter'));
     return info(agentParty);
   }
 
@@ -272,9 +284,62 @@ export class CallService implements PartyNotifier {
 
   // ── sessions ──────────────────────────────────────────────────────────────
 
+  /** Booth or agent: ends the call. Interpreter or supervisor: leaves it, the call goes on. */
   async hangup(user: User, sessionId: string): Promise<void> {
+    const { session, party } = this.partyOf(user, sessionId);
+    if (user.role === 'booth' || user.role === 'agent') return session.close('hangup');
+    this.notify(party, 'call:ended', { sessionId, reason: 'hangup' });
+    session.removeParty(party.id);
+    this.sessionOfUser.delete(userRoom(user));
+    if (user.role === 'interpreter') {
+      const tid = this.interpreters.get(session.id);
+      this.interpreters.delete(session.id);
+      if (tid) {
+        const agentId = await this.d.router.finish(tid);
+        if (agentId) await this.sendAgentState(agentId);
+      }
+      for (const p of session.parties.values()) this.notify(p, 'interp:status', { sessionId, state: 'left', name: user.name });
+    }
+  }
+
+  // ── sign-language interpreters ───────────────────────────────────────────
+
+  /** Offers the session to the interpreter pool (first to answer joins); idempotent per session. */
+  async requestInterpreter(user: User, sessionId: string): Promise<QueuePosition> {
     const { session } = this.partyOf(user, sessionId);
-    session.close('hangup');
+    const existing = this.interpreters.get(sessionId);
+    if (existing) {
+      const t = await this.d.router.ticket(existing);
+      if (t && (t.state === 'waiting' || t.state === 'offered' || t.state === 'answered')) return this.positionOf(t);
+    }
+    const call = (await this.d.router.ticket(session.callId))!;
+    const { ticket, offeredTo } = await this.d.router.enqueueJoin(call, sessionId, INTERPRETER_SKILL, []);
+    this.interpreters.set(sessionId, ticket.ticketId);
+    this.d.log.info({ sessionId, by: user.userId, offeredTo }, 'interpreter requested');
+    if (offeredTo) await this.sendOffer(offeredTo, ticket.ticketId);
+    const pos = await this.positionOf(ticket);
+    for (const p of session.parties.values()) this.notify(p, 'interp:status', { sessionId, state: 'searching', estimatedWaitSec: pos.estimatedWaitSec });
+    this.publishSoon();
+    return pos;
+  }
+
+  private async joinAsInterpreter(interp: User, pending: Ticket): Promise<SessionInfo> {
+    if (interp.role !== 'interpreter') throw new AppError(ErrorCode.Forbidden, 'only interpreters join as interpreters');
+    const session = this.sessions.get(pending.joins!.sessionId);
+    if (!session) {
+      const w = await this.d.router.withdraw(pending.ticketId, pending.boothId).catch(() => undefined);
+      if (w?.offered) await this.sendOffer(interp.userId, w.offered);
+      throw new AppError(ErrorCode.CallUnavailable, 'the call has ended');
+    }
+    const ticket = await this.d.router.accept(pending.ticketId, interp.userId, session.id);
+    const party = session.addParty(interp, userRoom(interp));
+    this.sessionOfUser.set(userRoom(interp), session);
+    session.interpreterIds.add(interp.userId);
+    for (const p of session.parties.values()) if (p !== party) this.notify(p, 'interp:status', { sessionId: session.id, state: 'joined', name: interp.name });
+    await this.sendAgentState(interp.userId);
+    this.d.log.info({ sessionId: session.id, interpreter: interp.userId, callId: ticket.ticketId }, 'interpreter joined');
+    this.publishSoon();
+    return { sessionId: session.id, callId: ticket.ticketId, startedAt: session.startedAt, recording: !!this.d.recording, you: party.info, parties: session.partyInfos() };
   }
 
   /** The session and party of a user; NOT_IN_SESSION unless the user is a party of it. */
@@ -299,7 +364,8 @@ export class CallService implements PartyNotifier {
       // Finish the record now (idempotent) so the agent below is in wrap-up, not in-call.
       await this.d.router.finish(session.callId);
     }
-    if (user.role === 'agent') {
+    if (session && user.role === 'interpreter') await this.hangup(user, session.id).catch(() => undefined);
+    if (user.role === 'agent' || user.role === 'interpreter') {
       const status = await this.d.router.agent(user.userId);
       if (status?.state === 'offered' && status.ticketId) {
         const { offeredTo } = await this.d.router.requeue(status.ticketId, user.userId, 'away', 'disconnected');
@@ -519,10 +585,22 @@ export class CallService implements PartyNotifier {
         const { wasOfferedTo, offered } = await this.d.router.withdraw(next.ticketId, next.boothId);
         if (wasOfferedTo) await this.afterAgentFreed(wasOfferedTo, next.ticketId, offered);
       }
+      const interpTicket = this.interpreters.get(session.id);
+      this.interpreters.delete(session.id);
+      if (interpTicket) {
+        const t = await this.d.router.ticket(interpTicket);
+        if (t?.state === 'answered') {
+          const iid = await this.d.router.finish(interpTicket);
+          if (iid) await this.sendAgentState(iid);
+        } else if (t && (t.state === 'waiting' || t.state === 'offered')) {
+          const w = await this.d.router.withdraw(interpTicket, t.boothId);
+          if (w.wasOfferedTo) await this.afterAgentFreed(w.wasOfferedTo, interpTicket, w.offered);
+        }
+      }
       const agentId = await this.d.router.finish(ticket.ticketId);
       await this.d.router.recordHandlingTime(ticket.skill, seconds);
       if (ticket.agentId) {
-        await this.d.feedback.sessionEnded({ sessionId: session.id, callId: ticket.ticketId, boothId: ticket.boothId, agentId: ticket.agentId, interpreterIds: [], matterId: ticket.matterId, endedAt: Date.now() });
+        await this.d.feedback.sessionEnded({ sessionId: session.id, callId: ticket.ticketId, boothId: ticket.boothId, agentId: ticket.agentId, interpreterIds: [...session.interpreterIds], matterId: ticket.matterId, endedAt: Date.now() });
       }
       if (agentId) await this.sendAgentState(agentId);
       this.publishSoon();

@@ -68,6 +68,11 @@ export class FeedbackStore {
     await this.redis.set(this.k('ratable', r.sessionId), JSON.stringify(r), 'EX', RATABLE_DAYS * 86_400, 'NX');
   }
 
+  async ratable(sessionId: string): Promise<Ratable | undefined> {
+    const raw = await this.redis.get(this.k('ratable', sessionId));
+    return raw ? (JSON.parse(raw) as Ratable) : undefined;
+  }
+
   /** Rates a session once; only the booth that had the session may rate it. */
   async rate(boothId: string, sessionId: string, level: RatingLevel, reasons: string[], comment: string, now = Date.now()): Promise<Rating> {
     const done = await this.rating(sessionId);

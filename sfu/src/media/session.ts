@@ -52,6 +52,8 @@ export class Party {
 export class Session {
   readonly parties = new Map<string, Party>();
   readonly startedAt = Date.now();
+  /** Interpreters who were present at some point (for the case and the rating). */
+  readonly interpreterIds = new Set<string>();
   private closed = false;
   /** Called once when the session closes, whatever the cause. */
   onClose: (reason: CallEndReason) => void = () => undefined;
@@ -168,6 +170,12 @@ export class Session {
       throw new AppError(ErrorCode.MediaRejected, 'your device cannot decode this stream');
     }
     const consumer = await mediaCall(() => transport.consume({ producerId, rtpCapabilities, paused: true }));
+    // Sign language is carried by motion: when bandwidth is short, the interpreter's and the
+    // resident's cameras get it before the agent's (mediasoup shares it by consumer priority).
+    if (consumer.kind === 'video') {
+      const signing = owner.info.role === 'interpreter' || (owner.info.role === 'booth' && this.interpreterIds.size > 0);
+      await consumer.setPriority(signing ? 255 : 64);
+    }
     party.consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => party.consumers.delete(consumer.id));
     consumer.on('producerclose', () => {

@@ -25,6 +25,7 @@ export interface TicketInput {
   /** Agent tags the resident needs, e.g. 'lang:yue', 'sign'. */
   reqs: string[];
   priority: boolean;
+  needsSign?: boolean;
 }
 
 export interface Ticket extends TicketInput {
@@ -36,6 +37,10 @@ export interface Ticket extends TicketInput {
   sessionId?: string;
   /** A transfer: the session to join, who handed on, and the note. */
   transfer?: { sessionId: string; fromAgentId: string; fromName: string; note: string };
+  /** An interpreter wanted in a running session (the interpreter joins; nobody leaves). */
+  joins?: { sessionId: string };
+  /** The resident asked for sign language (手语服务): an interpreter is requested when the call starts. */
+  needsSign?: boolean;
 }
 
 export interface AgentProfile {
@@ -151,6 +156,28 @@ export class CallRouter {
       .exec();
     const offeredTo = await this.dispatchTicket(ticket.ticketId, now);
     return { ticket, offeredTo };
+  }
+
+  /** Asks the interpreter pool (skill `skill`) to join a running session; does not touch the booth's own ticket. */
+  async enqueueJoin(from: Pick<Ticket, 'boothId' | 'boothName' | 'matterId' | 'matterName'>, sessionId: string, skill: string, reqs: string[], now = Date.now()): Promise<{ ticket: Ticket; offeredTo?: string }> {
+    const ticket: Ticket = {
+      ...from,
+      ticketId: randomUUID(),
+      skill,
+      reqs,
+      priority: true,
+      enqueuedAt: now,
+      score: now - this.priorityHeadStartMs,
+      state: 'waiting',
+      joins: { sessionId },
+    };
+    await this.redis
+      .multi()
+      .hset(this.key('t', ticket.ticketId), serialize(ticket))
+      .expire(this.key('t', ticket.ticketId), TICKET_TTL_S)
+      .zadd(this.key('q', skill), ticket.score, ticket.ticketId)
+      .exec();
+    return { ticket, offeredTo: await this.dispatchTicket(ticket.ticketId, now) };
   }
 
   async dispatchTicket(ticketId: string, now = Date.now()): Promise<string | undefined> {
@@ -340,6 +367,8 @@ function serialize(t: Ticket): Record<string, string> {
     score: String(t.score),
     state: t.state,
     transfer: t.transfer ? JSON.stringify(t.transfer) : '',
+    joins: t.joins ? JSON.stringify(t.joins) : '',
+    needsSign: t.needsSign ? '1' : '',
   };
 }
 
@@ -359,5 +388,7 @@ function deserialize(h: Record<string, string>): Ticket {
     agentId: h.agentId || undefined,
     sessionId: h.sessionId || undefined,
     transfer: h.transfer ? JSON.parse(h.transfer) : undefined,
+    joins: h.joins ? JSON.parse(h.joins) : undefined,
+    needsSign: h.needsSign === '1',
   };
 }

@@ -31,8 +31,8 @@ type Handler<K extends RequestName> = (user: User, payload: z.output<(typeof Req
 const allowed: Record<RequestName, readonly Role[]> = {
   'call:request': ['booth'],
   'call:cancel': ['booth'],
-  'call:answer': ['agent'],
-  'call:decline': ['agent'],
+  'call:answer': ['agent', 'interpreter'],
+  'call:decline': ['agent', 'interpreter'],
   'call:transfer': ['agent'],
   'chat:send': ['booth', 'agent', 'interpreter', 'supervisor'],
   'doc:requestCapture': ['agent'],
@@ -40,8 +40,9 @@ const allowed: Record<RequestName, readonly Role[]> = {
   'doc:annotate': ['agent'],
   'doc:pointer': ['agent'],
   'guide:push': ['agent'],
-  'agent:setState': ['agent'],
-  'agent:wrapUp': ['agent'],
+  'agent:setState': ['agent', 'interpreter'],
+  'agent:wrapUp': ['agent', 'interpreter'],
+  'interp:request': ['booth', 'agent'],
   'call:hangup': ['booth', 'agent', 'interpreter', 'supervisor'],
   'media:routerCapabilities': ['booth', 'agent', 'interpreter', 'supervisor'],
   'media:createTransport': ['booth', 'agent', 'interpreter', 'supervisor'],
@@ -59,6 +60,7 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
     'call:answer': (u, p) => calls.answer(u, p.callId),
     'call:decline': async (u, p) => (await calls.decline(u, p.callId), {}),
     'call:transfer': (u, p) => calls.transfer(u, p.sessionId, p.to, p.note),
+    'interp:request': (u, p) => calls.requestInterpreter(u, p.sessionId),
     'chat:send': (u, p) => calls.chat(u, p.sessionId, p.text),
     'doc:requestCapture': async (u, p) => (calls.relay(u, p.sessionId, ['booth'], 'doc:captureRequested', { sessionId: p.sessionId, materialId: p.materialId, by: u.name }), {}),
     'doc:uploaded': async (u, p) => (calls.relay(u, p.sessionId, ['agent', 'interpreter', 'supervisor'], 'doc:uploaded', p), {}),
@@ -122,7 +124,7 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
     if (user.role === 'agent' || user.role === 'supervisor') void socket.join(DESK_ROOM);
     // Requests wait until the agent is registered with the router (skills, state).
     const ready =
-      user.role === 'agent' ? calls.agentConnected(user).catch((err) => log.error({ err }, 'agent registration failed')) : Promise.resolve();
+      user.role === 'agent' || user.role === 'interpreter' ? calls.agentConnected(user).catch((err) => log.error({ err }, 'agent registration failed')) : Promise.resolve();
     log.debug({ role: user.role, userId: user.userId, sid: socket.id }, 'connected');
 
     socket.onAny((event: string, ...args: unknown[]) => {
