@@ -1,37 +1,55 @@
 /**
- * Two sfu processes' worth of servers on one Redis: residents and agents
- * spread over both nodes, every resident served exactly once.
+ * Two sfu processes on one Redis (this test's process and a child `node
+ * sfu/src/main.ts`): residents and agents spread over both, every resident
+ * served exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentStatusInfo, CallOffer } from '@xiaowu/shared';
-import type { SignalingClient } from '@xiaowu/shared/client';
+import { SignalingClient } from '@xiaowu/shared/client';
 import { startTestServer, waitFor, type TestServer } from '../support/server';
 import { startTestRedis } from '../support/redis';
+import { startChildNode, type ChildNode } from '../support/child-node';
 
 const RESIDENTS = 200;
 const AGENTS = 20;
 
 describe('two sfu nodes sharing one Redis', () => {
   let redis: Awaited<ReturnType<typeof startTestRedis>>;
-  let nodes: TestServer[];
+  let node: TestServer;
+  let child: ChildNode;
+  const clients: SignalingClient[] = [];
   beforeAll(async () => {
     redis = await startTestRedis();
     const env = { REDIS_URL: redis.url, OFFER_TIMEOUT_S: '20', WRAP_UP_S: '30' };
-    nodes = [await startTestServer(env), await startTestServer(env)];
+    node = await startTestServer(env);
+    child = await startChildNode(env);
   });
   afterAll(async () => {
-    for (const n of nodes ?? []) await n.close();
+    for (const c of clients) c.close();
+    await child?.stop();
+    await node?.close();
     await redis?.close();
   });
+
+  /** A client of node 0 (this process) or node 1 (the child process). */
+  async function connect(i: number, token: string): Promise<SignalingClient> {
+    if (i % 2 === 0) return node.client(token);
+    const c = new SignalingClient(child.url, { token }, 5_000);
+    clients.push(c);
+    await new Promise<void>((resolve, reject) => {
+      c.socket.once('connect', () => resolve());
+      c.socket.once('connect_error', reject);
+    });
+    return c;
+  }
 
   it(`serves ${RESIDENTS} residents with ${AGENTS} agents, each exactly once`, async () => {
     const answeredBy = new Map<string, string[]>(); // callId → agents that answered it
     const startedAt = new Map<string, number>(); // boothId → call:started count
     const agents: SignalingClient[] = [];
     for (let i = 0; i < AGENTS; i++) {
-      const node = nodes[i % 2]!;
       const id = `agent-${i}`;
-      const a = await node.client(await node.staff({ username: id, skills: i % 4 === 0 ? ['minzheng'] : ['shebao', 'yibao'] }));
+      const a = await connect(i, await node.staff({ username: id, skills: i % 4 === 0 ? ['minzheng'] : ['shebao', 'yibao'] }));
       a.on('call:offer', (offer: CallOffer) => {
         void (async () => {
           const session = await a.request('call:answer', { callId: offer.callId });
@@ -47,14 +65,13 @@ describe('two sfu nodes sharing one Redis', () => {
     }
 
     const matters = ['shebao-retire-pension', 'yibao-offsite-filing', 'minzheng-marriage-record', 'consult'];
-    const catalog = await nodes[0]!.catalog.current();
+    const catalog = await node.catalog.current();
     for (const m of matters) if (m !== 'consult') expect(catalog.matters.some((x) => x.id === m), m).toBe(true);
     const callIds: string[] = [];
     await Promise.all(
       Array.from({ length: RESIDENTS }, async (_, i) => {
-        const node = nodes[(i + 1) % 2]!;
         const boothId = `booth-${i}`;
-        const b = await node.client((await node.booth(boothId)).token);
+        const b = await connect(i + 1, (await node.booth(boothId)).token);
         b.on('call:started', () => startedAt.set(boothId, (startedAt.get(boothId) ?? 0) + 1));
         const { callId } = await b.request('call:request', { matterId: matters[i % matters.length]!, priority: i % 10 === 0 });
         callIds.push(callId);
@@ -69,9 +86,9 @@ describe('two sfu nodes sharing one Redis', () => {
     const perAgent = new Map<string, number>();
     for (const [a] of [...answeredBy.values()]) perAgent.set(a!, (perAgent.get(a!) ?? 0) + 1);
     expect(perAgent.size).toBeGreaterThan(AGENTS / 2);
-    const tickets = await Promise.all(callIds.map((id) => nodes[0]!.router.ticket(id)));
+    const tickets = await Promise.all(callIds.map((id) => node.router.ticket(id)));
     await waitFor(async () => {
-      const ts = await Promise.all(callIds.map((id) => nodes[1]!.router.ticket(id)));
+      const ts = await Promise.all(callIds.map((id) => node.router.ticket(id)));
       return ts.every((t) => t?.state === 'ended');
     }, 'all call records ended', 30_000);
     expect(tickets.every((t) => !!t)).toBe(true);

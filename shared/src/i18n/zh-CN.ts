@@ -269,6 +269,19 @@ export const zhCN = {
     backHome: '返回首页',
     backHomeIn: '{{seconds}} 秒后自动返回首页',
     reconnecting: '网络不稳定，正在重连……',
+    /** 手语服务 during a call. */
+    sign: {
+      button: '手语服务',
+      requested: '已请求手语服务',
+      searching: '正在为您邀请手语翻译，请稍候',
+      joined: '手语翻译已加入',
+      left: '手语翻译已离开通话',
+      interpreterVideo: '手语翻译',
+      agentVideo: '工作人员',
+      failed: '暂时无法邀请手语翻译，请用文字和工作人员交流',
+    },
+    largeText: '大字模式',
+    chatHint: '点输入框后可用拼音或手写输入',
   },
 
   agent: {
@@ -293,7 +306,7 @@ export const zhCN = {
       submitting: '正在登录……',
       required: '请输入用户名和密码',
       wrongCredentials: '用户名或密码不正确',
-      notAgent: '该账号不是坐席账号，不能登录坐席工作台',
+      notAgent: '该账号不是坐席或手语翻译账号，不能登录坐席工作台',
       expired: '登录已失效，请重新登录',
       loggedOut: '您已退出登录',
     },
@@ -459,6 +472,50 @@ export const zhCN = {
       },
     },
     signInFailed: '无法连接工作台',
+
+    /** Sign-language interpreters (手语翻译) use the same console. */
+    interp: {
+      workbenchTitle: '手语翻译工作台',
+      label: '手语翻译：{{name}}',
+      offerTitle: '手语翻译邀请',
+      offerHint: '居民需要手语翻译。接听后将加入正在进行的通话。',
+      inCallWith: '手语翻译中：{{booth}}',
+      agentVideo: '坐席画面',
+      leave: '离开通话',
+      leaveTitle: '确定离开本次通话吗？',
+      leaveBody: '离开后，居民与坐席的通话继续。',
+      leaveYes: '确定离开',
+      invite: '邀请手语翻译',
+      inviting: '正在邀请手语翻译…',
+      joined: '手语翻译 {{name}} 已加入',
+      left: '手语翻译 {{name}} 已离开',
+      video: '手语翻译画面',
+    },
+    quickPhrasesTitle: '常用语',
+    quickPhrases: {
+      idCard: '请出示身份证',
+      scanner: '请把材料放在高拍仪下',
+      checking: '请稍等，我在核对材料',
+      screen: '请看屏幕上的提示',
+    },
+  },
+
+  /** In-call text chat (文字交流), booth and console. */
+  chat: {
+    title: '文字交流',
+    empty: '还没有消息，可以在下面输入文字交流',
+    inputLabel: '输入文字消息',
+    placeholder: '在这里输入文字',
+    send: '发送',
+    you: '我',
+    sendFailed: '消息没有发出去，请再试一次',
+    roles: {
+      booth: '居民',
+      agent: '工作人员',
+      interpreter: '手语翻译',
+      supervisor: '值班长',
+      recorder: '系统',
+    },
   },
 };
 

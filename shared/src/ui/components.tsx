@@ -78,3 +78,4 @@ export function ConfirmDialog({ title, children, confirmLabel, cancelLabel, onCo
     </dialog>
   );
 }
+export { ChatPanel, type ChatPanelProps } from './chat';
