@@ -11,6 +11,7 @@ import {
   type AgentStatusInfo,
   type AwayReason,
   type CallOffer,
+  type ChatMessage,
   type Disposition,
   type ManualAgentState,
   type QueueSummary,
@@ -65,6 +66,18 @@ export interface DeskState {
   error?: MessageKey;
   /** How the last call ended (status). */
   lastEnd?: EndReason;
+  /** The sign-language interpreter of the current call: being looked for, joined, left. */
+  interp?: InterpStatus;
+  /** 「邀请手语翻译」 is on its way. */
+  inviting?: boolean;
+  /** Chat lines of the current call. */
+  chat: ChatMessage[];
+}
+
+export interface InterpStatus {
+  sessionId: string;
+  state: 'searching' | 'joined' | 'left';
+  name?: string;
 }
 
 export interface TransferTarget {
@@ -130,7 +143,7 @@ export class AgentDesk {
   ) {
     this.sig = new SignalingClient('', { token });
     const socket = this.sig.socket;
-    this.state = { connection: 'connecting', busy: false, skillNames: {}, transferTargets: [], phase: 'idle', localStream: null, remoteTracks: [] };
+    this.state = { connection: 'connecting', busy: false, skillNames: {}, transferTargets: [], phase: 'idle', localStream: null, remoteTracks: [], chat: [] };
 
     socket.on('connect', () => this.set({ connection: 'online', fatal: undefined }));
     socket.on('disconnect', () => {
@@ -165,6 +178,16 @@ export class AgentDesk {
     });
     this.sig.on('call:ended', ({ sessionId, reason }) => {
       if (this.state.session?.sessionId === sessionId) this.endCall(reason);
+    });
+    this.sig.on('interp:status', ({ sessionId, state, name }) => {
+      // May come before the answer's ack (a booth that asked for 手语服务): kept by session id.
+      if (this.state.phase === 'idle') return;
+      this.set({ interp: { sessionId, state, name: name ?? (state === 'left' ? this.state.interp?.name : undefined) } });
+    });
+    this.sig.on('chat:message', (m) => {
+      if (this.state.phase === 'idle') return;
+      if (this.state.session && this.state.session.sessionId !== m.sessionId) return;
+      this.set({ chat: [...this.state.chat, m] });
     });
     this.sig.on('media:producerClosed', ({ producerId }) => this.removeRemoteTrack(producerId));
     this.sig.on('protocol:error', (info) => console.warn('protocol error', info));
@@ -244,7 +267,7 @@ export class AgentDesk {
   async answer(): Promise<void> {
     const offer = this.state.offer;
     if (this.state.phase !== 'idle' || !offer) return;
-    this.set({ phase: 'answering', call: offer, error: undefined, lastEnd: undefined, offerWithdrawn: undefined, transfer: undefined, transferError: undefined });
+    this.set({ phase: 'answering', call: offer, interp: undefined, inviting: false, chat: [], error: undefined, lastEnd: undefined, offerWithdrawn: undefined, transfer: undefined, transferError: undefined });
 
     let stream: MediaStream;
     try {
@@ -289,6 +312,8 @@ export class AgentDesk {
       callStartedAt: Date.now(),
       localStream: stream,
       remoteTracks: [],
+      // Lines that came before the ack belong to this session only.
+      chat: this.state.chat.filter((m) => m.sessionId === session.sessionId),
     });
 
     try {
@@ -341,6 +366,45 @@ export class AgentDesk {
     }
   }
 
+  /** Whether this desk is a sign-language interpreter's (手语翻译工作台). */
+  get isInterpreter(): boolean {
+    return this.user.role === 'interpreter';
+  }
+
+  /** 「邀请手语翻译」: the interpreter pool is asked to join this call. */
+  async inviteInterpreter(): Promise<void> {
+    const { session } = this.state;
+    if (this.state.phase !== 'in-call' || !session || this.state.inviting || this.isInterpreter) return;
+    this.set({ inviting: true, error: undefined });
+    try {
+      await this.sig.request('interp:request', { sessionId: session.sessionId });
+      if (this.state.session?.sessionId === session.sessionId && this.state.interp?.sessionId !== session.sessionId) {
+        this.set({ interp: { sessionId: session.sessionId, state: 'searching' } });
+      }
+    } catch (err) {
+      console.error('interp:request failed', err);
+      this.set({ error: errorKey(err) });
+    } finally {
+      this.set({ inviting: false });
+    }
+  }
+
+  /** A chat line to everyone in the call; false when it could not be sent. */
+  async sendChat(text: string): Promise<boolean> {
+    const { session } = this.state;
+    if (this.state.phase !== 'in-call' || !session) return false;
+    try {
+      const m = await this.sig.request('chat:send', { sessionId: session.sessionId, text });
+      // The server sends the line to every party (us too); the ack covers a lost event.
+      const dup = this.state.chat.some((x) => x.at === m.at && x.from === m.from && x.text === m.text);
+      if (!dup && this.state.session?.sessionId === m.sessionId) this.set({ chat: [...this.state.chat, m] });
+      return true;
+    } catch (err) {
+      console.error('chat:send failed', err);
+      return false;
+    }
+  }
+
   clearTransferError(): void {
     if (this.state.transferError) this.set({ transferError: undefined });
   }
@@ -387,6 +451,9 @@ export class AgentDesk {
       remoteTracks: [],
       transfer: undefined,
       transferError: undefined,
+      interp: undefined,
+      inviting: false,
+      chat: [],
       lastCall: {
         boothName: call?.boothName ?? booth?.name ?? '',
         matterName: call?.matterName ?? '',

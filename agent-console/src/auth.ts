@@ -24,6 +24,9 @@ export type AuthState =
   | { kind: 'signed-out'; message?: MessageKey }
   | { kind: 'signed-in'; login: AgentLogin; desk: AgentDesk };
 
+/** Accounts that work at this console: agents and sign-language interpreters (supervisors not yet). */
+const DESK_ROLES: ReadonlySet<Role> = new Set<Role>(['agent', 'interpreter']);
+
 const STORAGE_KEY = 'xiaowu.agent.login';
 /** A stored token this close to expiry is not reused. */
 const MIN_VALIDITY_MS = 60_000;
@@ -33,7 +36,7 @@ function readStored(): AgentLogin | undefined {
     const raw = sessionStorage.getItem(STORAGE_KEY);
     if (!raw) return undefined;
     const l = JSON.parse(raw) as AgentLogin;
-    if (typeof l.token !== 'string' || typeof l.expiresAt !== 'number' || !l.user || l.user.role !== 'agent') return undefined;
+    if (typeof l.token !== 'string' || typeof l.expiresAt !== 'number' || !l.user || !DESK_ROLES.has(l.user.role)) return undefined;
     return l.expiresAt - Date.now() > MIN_VALIDITY_MS ? l : undefined;
   } catch {
     return undefined;
@@ -65,7 +68,7 @@ export class AgentAuth {
   /** 「登录」: rejects with an AppError (UNAUTHORIZED, RATE_LIMITED, FORBIDDEN for a non-agent account…). */
   async login(username: string, password: string): Promise<void> {
     const res = await apiRequest<AgentLogin>('/api/auth/login', { body: { username, password } });
-    if (res.user?.role !== 'agent') throw new AppError(ErrorCode.Forbidden, `${res.user?.role} is not an agent`);
+    if (!res.user || !DESK_ROLES.has(res.user.role)) throw new AppError(ErrorCode.Forbidden, `${res.user?.role} is not an agent or interpreter`);
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(res));
     this.open(res);
   }

@@ -112,7 +112,8 @@ export function createApi(d: ApiDeps): Router {
     return {
       version: c.version,
       departments: mattersByDepartment(c).map(({ department, matters }) => ({ ...department, matters: matters.map(summary) })),
-      themes: c.themes,
+      // Life-event themes (主题服务) with their matters, for browsing by theme.
+      themes: c.themes.map((t) => ({ ...t, matters: c.matters.filter((m) => m.themeIds.includes(t.id)).map(summary) })),
       popular: popularMatters(c).map(summary),
     };
   }));
