@@ -14,7 +14,7 @@ import {
 import type { RemoteTrack } from '@xiaowu/shared/client';
 import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
 import type { AgentDesk, Connection, DeskState } from './agent-desk';
-import { ConfirmDialog, VideoView, useNow } from '@xiaowu/shared/ui';
+import { ChatPanel, ConfirmDialog, VideoView, useNow } from '@xiaowu/shared/ui';
 
 interface AppProps {
   desk: AgentDesk;
@@ -29,19 +29,23 @@ export function App({ desk, onLogout }: AppProps) {
   const { t } = useTranslation();
   const inCall = state.phase === 'in-call' && state.session !== undefined;
   const agentState = state.status?.state ?? 'offline';
+  const title = desk.isInterpreter ? t('agent.interp.workbenchTitle') : t('agent.title');
+  const offerTitle = state.offer?.skill === 'interpreter' ? t('agent.interp.offerTitle') : t('agent.offer.title');
 
   // The tab title shows a ringing call, so it is noticed from another tab too.
   useEffect(() => {
-    document.title = state.offer && !inCall ? `【${t('agent.offer.title')}】${t('agent.title')}` : t('agent.title');
-  }, [t, inCall, state.offer]);
+    document.title = state.offer && !inCall ? `【${offerTitle}】${title}` : title;
+  }, [title, offerTitle, inCall, state.offer]);
 
   return (
     <div className="app" data-testid="call-state" data-state={inCall ? 'in-call' : 'idle'}>
       <header className="topbar">
-        <h1 className="app-title">{t('agent.title')}</h1>
+        <h1 className="app-title" data-testid="app-title" data-role={desk.user.role}>
+          {title}
+        </h1>
         <div className="topbar-right">
           <span className="agent-name" data-testid="agent-name">
-            {t('agent.agentLabel', { name: desk.user.name })}
+            {desk.isInterpreter ? t('agent.interp.label', { name: desk.user.name }) : t('agent.agentLabel', { name: desk.user.name })}
           </span>
           <ConnectionStatus connection={state.connection} />
           <LanguageSwitch />
@@ -288,6 +292,7 @@ function OfferPanel({ offer, state, desk }: { offer: CallOffer } & ViewProps) {
   const descId = useId();
   const answerRef = useRef<HTMLButtonElement>(null);
   const answering = state.phase === 'answering';
+  const forInterpreter = offer.skill === 'interpreter';
   const left = Math.max(0, Math.ceil((offer.expiresAt - now) / 1000));
   // The bar starts full when the offer appears and empties towards expiresAt.
   const [total] = useState(() => Math.max(1, Math.ceil((offer.expiresAt - Date.now()) / 1000)));
@@ -303,10 +308,11 @@ function OfferPanel({ offer, state, desk }: { offer: CallOffer } & ViewProps) {
       aria-describedby={descId}
       data-testid="offer-panel"
       data-call-id={offer.callId}
+      data-kind={forInterpreter ? 'interpreter' : 'call'}
     >
       <div className="offer-head">
         <span className="ring-mark" aria-hidden="true" />
-        <h2 id={titleId}>{t('agent.offer.title')}</h2>
+        <h2 id={titleId}>{forInterpreter ? t('agent.interp.offerTitle') : t('agent.offer.title')}</h2>
         <span className="offer-seconds" data-testid="offer-countdown" aria-hidden="true">
           {left}
         </span>
@@ -318,7 +324,13 @@ function OfferPanel({ offer, state, desk }: { offer: CallOffer } & ViewProps) {
         <p className="offer-matter" data-testid="offer-matter">
           {t('agent.offer.matter', { name: matterText(t, offer) })}
         </p>
-        <p className="muted">{t('agent.offer.waited', { time: formatClock(now - offer.waitingSince) })}</p>
+        {forInterpreter ? (
+          <p className="offer-interp-hint" data-testid="offer-interp-hint">
+            {t('agent.interp.offerHint')}
+          </p>
+        ) : (
+          <p className="muted">{t('agent.offer.waited', { time: formatClock(now - offer.waitingSince) })}</p>
+        )}
         <OfferBadges offer={offer} />
         {offer.transfer && (
           <div className="transfer-note">
@@ -505,11 +517,13 @@ function QueueOverview({ state, skills }: { state: DeskState; skills: string[] }
 
 // ── in call ───────────────────────────────────────────────────────────────────
 
-/** Remote tracks by what they carry: the booth's camera with all audio, and the document camera. */
+/** Remote tracks by who sends them and what they carry (producer role + source). */
 function useRoutedTracks(tracks: RemoteTrack[]) {
-  const camera =
-    tracks.find((t) => t.producer.source === 'camera' && t.producer.role === 'booth') ??
-    tracks.find((t) => t.producer.source === 'camera');
+  const cameraOf = (role: string) => tracks.find((t) => t.producer.source === 'camera' && t.producer.role === role);
+  // The resident's camera; without one, any camera that is not staff's (never the interpreter's or an agent's).
+  const camera = cameraOf('booth') ?? tracks.find((t) => t.producer.source === 'camera' && t.producer.role !== 'interpreter' && t.producer.role !== 'agent');
+  const agentCamera = cameraOf('agent');
+  const interpreterCamera = cameraOf('interpreter');
   const mics = tracks.filter((t) => t.producer.source === 'mic');
   const doc = tracks.find((t) => t.producer.source === 'document');
 
@@ -519,8 +533,14 @@ function useRoutedTracks(tracks: RemoteTrack[]) {
   const mainStream = useMemo(() => (main.length > 0 ? new MediaStream(main) : null), [mainKey]);
   const docTrack = doc?.track;
   const documentStream = useMemo(() => (docTrack ? new MediaStream([docTrack]) : null), [docTrack]);
-  return { mainStream, hasCamera: camera !== undefined, documentStream };
+  const agentTrack = agentCamera?.track;
+  const agentStream = useMemo(() => (agentTrack ? new MediaStream([agentTrack]) : null), [agentTrack]);
+  const interpTrack = interpreterCamera?.track;
+  const interpreterStream = useMemo(() => (interpTrack ? new MediaStream([interpTrack]) : null), [interpTrack]);
+  return { mainStream, hasCamera: camera !== undefined, documentStream, agentStream, interpreterStream };
 }
+
+const QUICK_PHRASES = ['idCard', 'scanner', 'checking', 'screen'] as const;
 
 function CallView({ state, desk }: ViewProps) {
   const { t } = useTranslation();
@@ -529,53 +549,89 @@ function CallView({ state, desk }: ViewProps) {
   const [transferring, setTransferring] = useState(false);
   const transfer = state.transfer;
   const headingRef = useRef<HTMLHeadingElement>(null);
-  const { mainStream, hasCamera, documentStream } = useRoutedTracks(state.remoteTracks);
+  const { mainStream, hasCamera, documentStream, agentStream, interpreterStream } = useRoutedTracks(state.remoteTracks);
+  const interpreter = desk.isInterpreter;
+  const sessionId = state.session?.sessionId;
+  const interp = state.interp && state.interp.sessionId === sessionId ? state.interp : undefined;
+  const interpreterParty = state.session?.parties.find((p) => p.role === 'interpreter');
+  const interpreterName = interp?.name ?? interpreterParty?.name ?? '';
+  const showInterpreter = !interpreter && (interpreterStream !== null || interp?.state === 'joined');
+  const showAgent = interpreter;
+  const extraPanels = (documentStream ? 1 : 0) + (showInterpreter ? 1 : 0) + (showAgent ? 1 : 0);
 
   const booth = state.session?.parties.find((p) => p.role === 'booth');
   const boothName = booth?.name ?? state.call?.boothName ?? t('agent.boothFallbackName');
   const others = (state.queue?.skills ?? []).reduce((n, r) => n + r.waiting, 0);
+  const quickPhrases = QUICK_PHRASES.map((key) => ({ key, text: t(`agent.quickPhrases.${key}`) }));
 
   useEffect(() => headingRef.current?.focus(), []);
 
   return (
     <section className="call-view" aria-labelledby="call-heading">
-      <div className={documentStream ? 'call-videos with-document' : 'call-videos'}>
-        <figure className="video-panel">
-          <figcaption className="panel-title">{t('agent.residentVideo')}</figcaption>
-          <div className="video-frame">
-            <VideoView stream={mainStream} className="remote-video" data-testid="remote-video" aria-label={t('agent.residentVideo')} />
-            {state.session?.recording && (
-              <p className="recording-badge" data-testid="recording-indicator" role="status">
-                <span className="recording-dot" aria-hidden="true" />
-                {t('agent.recording')}
-              </p>
-            )}
-            {!hasCamera && (
-              <div className="video-placeholder" role="status">
-                {t('agent.remoteConnecting')}
-              </div>
-            )}
-          </div>
-        </figure>
-        {documentStream && (
-          <figure className="video-panel document-panel" data-testid="document-panel">
-            <figcaption className="panel-title">{t('agent.documentVideo')}</figcaption>
+      <div className="call-main">
+        <div className={extraPanels > 0 ? 'call-videos with-document' : 'call-videos'} data-panels={extraPanels + 1}>
+          <figure className="video-panel">
+            <figcaption className="panel-title">{t('agent.residentVideo')}</figcaption>
             <div className="video-frame">
-              <VideoView
-                stream={documentStream}
-                muted
-                className="remote-video"
-                data-testid="document-video"
-                aria-label={t('agent.documentVideo')}
-              />
+              <VideoView stream={mainStream} className="remote-video" data-testid="remote-video" aria-label={t('agent.residentVideo')} />
+              {state.session?.recording && (
+                <p className="recording-badge" data-testid="recording-indicator" role="status">
+                  <span className="recording-dot" aria-hidden="true" />
+                  {t('agent.recording')}
+                </p>
+              )}
+              {!hasCamera && (
+                <div className="video-placeholder" role="status">
+                  {t('agent.remoteConnecting')}
+                </div>
+              )}
             </div>
           </figure>
-        )}
+          {showAgent && (
+            <figure className="video-panel small-panel" data-testid="agent-panel">
+              <figcaption className="panel-title">{t('agent.interp.agentVideo')}</figcaption>
+              <div className="video-frame">
+                <VideoView stream={agentStream} muted className="remote-video" data-testid="agent-video" aria-label={t('agent.interp.agentVideo')} />
+              </div>
+            </figure>
+          )}
+          {showInterpreter && (
+            <figure className="video-panel small-panel" data-testid="interpreter-panel">
+              <figcaption className="panel-title">{t('agent.interp.video')}</figcaption>
+              <div className="video-frame">
+                <VideoView stream={interpreterStream} muted className="remote-video" data-testid="interpreter-video" aria-label={t('agent.interp.video')} />
+              </div>
+            </figure>
+          )}
+          {documentStream && (
+            <figure className="video-panel document-panel" data-testid="document-panel">
+              <figcaption className="panel-title">{t('agent.documentVideo')}</figcaption>
+              <div className="video-frame">
+                <VideoView
+                  stream={documentStream}
+                  muted
+                  className="remote-video"
+                  data-testid="document-video"
+                  aria-label={t('agent.documentVideo')}
+                />
+              </div>
+            </figure>
+          )}
+        </div>
+        <ChatPanel
+          className="panel"
+          messages={state.chat}
+          selfId={desk.user.userId}
+          onSend={(text) => desk.sendChat(text)}
+          quickPhrases={interpreter ? undefined : quickPhrases}
+          quickPhrasesTitle={t('agent.quickPhrasesTitle')}
+          disabled={state.connection !== 'online'}
+        />
       </div>
 
       <aside className="call-side panel">
         <h2 id="call-heading" ref={headingRef} tabIndex={-1} data-testid="booth-name">
-          {t('agent.inCallWith', { booth: boothName })}
+          {interpreter ? t('agent.interp.inCallWith', { booth: boothName }) : t('agent.inCallWith', { booth: boothName })}
         </h2>
         {state.call && (
           <p className="call-matter" data-testid="call-matter">
@@ -591,6 +647,20 @@ function CallView({ state, desk }: ViewProps) {
           <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" aria-label={t('agent.selfVideo')} />
           <figcaption>{t('agent.selfVideo')}</figcaption>
         </figure>
+        {!interpreter && interp && (
+          <p
+            className={interp.state === 'searching' ? 'alert alert-warning' : interp.state === 'joined' ? 'alert alert-success' : 'alert alert-info'}
+            role="status"
+            data-testid="interp-status"
+            data-state={interp.state}
+          >
+            {interp.state === 'searching'
+              ? t('agent.interp.inviting')
+              : interp.state === 'joined'
+                ? t('agent.interp.joined', { name: interpreterName })
+                : t('agent.interp.left', { name: interpreterName })}
+          </p>
+        )}
         {transfer?.state === 'pending' && (
           <div className="alert alert-warning transfer-pending" role="status" data-testid="transfer-pending">
             <span>
@@ -601,28 +671,42 @@ function CallView({ state, desk }: ViewProps) {
           </div>
         )}
         <div className="call-actions">
-          <button
-            type="button"
-            className="btn btn-secondary btn-wide"
-            data-testid="transfer-button"
-            aria-haspopup="dialog"
-            disabled={transfer !== undefined || state.connection !== 'online'}
-            onClick={() => setTransferring(true)}
-          >
-            {transfer ? t('agent.transfer.buttonPending') : t('agent.transfer.button')}
-          </button>
+          {!interpreter && (
+            <button
+              type="button"
+              className="btn btn-secondary btn-wide"
+              data-testid="invite-interpreter"
+              aria-busy={state.inviting || undefined}
+              disabled={state.inviting || interp?.state === 'searching' || interp?.state === 'joined' || state.connection !== 'online'}
+              onClick={() => void desk.inviteInterpreter()}
+            >
+              {interp?.state === 'searching' ? t('agent.interp.inviting') : t('agent.interp.invite')}
+            </button>
+          )}
+          {!interpreter && (
+            <button
+              type="button"
+              className="btn btn-secondary btn-wide"
+              data-testid="transfer-button"
+              aria-haspopup="dialog"
+              disabled={transfer !== undefined || state.connection !== 'online'}
+              onClick={() => setTransferring(true)}
+            >
+              {transfer ? t('agent.transfer.buttonPending') : t('agent.transfer.button')}
+            </button>
+          )}
           <button type="button" className="btn btn-danger btn-wide" data-testid="hangup-button" onClick={() => setConfirming(true)}>
-            {t('agent.hangup')}
+            {interpreter ? t('agent.interp.leave') : t('agent.hangup')}
           </button>
         </div>
-        {others > 0 && <p className="muted">{t('agent.othersWaiting', { count: others })}</p>}
+        {!interpreter && others > 0 && <p className="muted">{t('agent.othersWaiting', { count: others })}</p>}
       </aside>
 
       {transferring && <TransferDialog state={state} desk={desk} onClose={() => setTransferring(false)} />}
       {confirming && (
         <ConfirmDialog
-          title={t('agent.confirmTitle')}
-          confirmLabel={t('agent.confirmYes')}
+          title={interpreter ? t('agent.interp.leaveTitle') : t('agent.confirmTitle')}
+          confirmLabel={interpreter ? t('agent.interp.leaveYes') : t('agent.confirmYes')}
           cancelLabel={t('agent.confirmNo')}
           onConfirm={() => {
             setConfirming(false);
@@ -630,7 +714,7 @@ function CallView({ state, desk }: ViewProps) {
           }}
           onCancel={() => setConfirming(false)}
         >
-          {t('agent.confirmBody')}
+          {interpreter ? t('agent.interp.leaveBody') : t('agent.confirmBody')}
         </ConfirmDialog>
       )}
     </section>

@@ -128,6 +128,10 @@ function skillNamesOf(c: CatalogNames): Record<string, string> {
   return names;
 }
 
+function sameLine(a: ChatMessage, b: ChatMessage): boolean {
+  return a.at === b.at && a.from === b.from && a.text === b.text && a.sessionId === b.sessionId;
+}
+
 export class AgentDesk {
   private state: DeskState;
   private readonly listeners = new Set<() => void>();
@@ -187,6 +191,7 @@ export class AgentDesk {
     this.sig.on('chat:message', (m) => {
       if (this.state.phase === 'idle') return;
       if (this.state.session && this.state.session.sessionId !== m.sessionId) return;
+      if (this.state.chat.some((x) => sameLine(x, m))) return; // our own line, already added from the ack
       this.set({ chat: [...this.state.chat, m] });
     });
     this.sig.on('media:producerClosed', ({ producerId }) => this.removeRemoteTrack(producerId));
@@ -396,7 +401,7 @@ export class AgentDesk {
     try {
       const m = await this.sig.request('chat:send', { sessionId: session.sessionId, text });
       // The server sends the line to every party (us too); the ack covers a lost event.
-      const dup = this.state.chat.some((x) => x.at === m.at && x.from === m.from && x.text === m.text);
+      const dup = this.state.chat.some((x) => sameLine(x, m));
       if (!dup && this.state.session?.sessionId === m.sessionId) this.set({ chat: [...this.state.chat, m] });
       return true;
     } catch (err) {

@@ -7,7 +7,7 @@ import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
 import { AGENT_CHANGE_NOTICE_MS, type BoothCall, type BoothState } from './booth-call';
 import { cancelAppointment, fetchSlots } from './booking-api';
 import { AppointmentEntryScreen, BookingDoneScreen, BookingScreen } from './BookingScreens';
-import { ConfirmDialog, VideoView, useNow } from '@xiaowu/shared/ui';
+import { ChatPanel, ConfirmDialog, VideoView, useNow } from '@xiaowu/shared/ui';
 import { CalendarIcon } from './icons';
 import { DepartmentScreen, HomeScreen, NoticeScreen, type CallOptionsValue, type Screen } from './ServiceScreens';
 import { useCatalog } from './use-catalog';
@@ -347,13 +347,19 @@ function WaitingScreen({ state, onCancel, bookableMatterId, getToken, onBook }: 
  * The agent's camera plus every remote audio track, in one stream for the main <video>.
  * After a transfer the newest agent in the call is shown; while the previous
  * agent's camera is still there (or ends) the other one stays on screen.
+ * The interpreter's camera comes apart (shown largest in the sign-language layout).
  */
-function useRemoteStream(tracks: RemoteTrack[], parties: PartyInfo[]): { stream: MediaStream | null; hasVideo: boolean } {
-  const cameras = tracks.filter((t) => t.producer.source === 'camera' && t.track.readyState !== 'ended');
+function useRemoteStream(
+  tracks: RemoteTrack[],
+  parties: PartyInfo[],
+): { stream: MediaStream | null; hasVideo: boolean; interpreterStream: MediaStream | null } {
+  const live = tracks.filter((t) => t.producer.source === 'camera' && t.track.readyState !== 'ended');
+  const cameras = live.filter((t) => t.producer.role !== 'interpreter');
+  const interpreterCamera = live.filter((t) => t.producer.role === 'interpreter').at(-1);
   const agentOrder = parties.filter((p) => p.role === 'agent').map((p) => p.partyId);
   const rank = (t: RemoteTrack) => agentOrder.indexOf(t.producer.partyId);
   const agentCameras = cameras.filter((t) => t.producer.role === 'agent');
-  // Latest-joined agent still in the call first; then any agent camera (newest first); then any camera.
+  // Latest-joined agent still in the call first; then any agent camera (newest first); then any camera but the interpreter's.
   const camera =
     [...agentCameras].filter((t) => rank(t) >= 0).sort((a, b) => rank(b) - rank(a))[0] ?? agentCameras[agentCameras.length - 1] ?? cameras[cameras.length - 1];
   const audio = tracks.filter((t) => t.track.kind === 'audio');
@@ -361,59 +367,157 @@ function useRemoteStream(tracks: RemoteTrack[], parties: PartyInfo[]): { stream:
   const key = selected.map((t) => t.id).join(',');
   // A new stream only when the set of tracks changes, so playback is not restarted on every render.
   const stream = useMemo(() => (selected.length > 0 ? new MediaStream(selected) : null), [key]);
-  return { stream, hasVideo: camera !== undefined };
+  const interpTrack = interpreterCamera?.track;
+  const interpreterStream = useMemo(() => (interpTrack ? new MediaStream([interpTrack]) : null), [interpTrack]);
+  return { stream, hasVideo: camera !== undefined, interpreterStream };
 }
 
 function InCallScreen({ state, call }: ScreenProps) {
   const { t } = useTranslation();
   const now = useNow();
   const [confirming, setConfirming] = useState(false);
+  const [largeText, setLargeText] = useState(false);
   const parties = state.session?.parties ?? [];
-  const { stream, hasVideo } = useRemoteStream(state.remoteTracks, parties);
+  const { stream, hasVideo, interpreterStream } = useRemoteStream(state.remoteTracks, parties);
   // The agent who joined last is the one serving now (a transfer adds the next agent, then the previous one leaves).
   const agent = parties.filter((p) => p.role === 'agent').at(-1);
   const agentName = agent?.name ?? t('booth.agentFallbackName');
   const change = state.agentChange && now - state.agentChange.at < AGENT_CHANGE_NOTICE_MS ? state.agentChange : undefined;
+  const interp = state.interp && state.interp.sessionId === state.session?.sessionId ? state.interp : undefined;
+  const interpreterParty = parties.find((p) => p.role === 'interpreter');
+  // Sign-language layout while an interpreter is in the call: their video largest.
+  const signLayout = interpreterStream !== null || interpreterParty !== undefined || interp?.state === 'joined';
+  const signBusy = interp?.state === 'searching' || interp?.state === 'joined' || interpreterParty !== undefined;
+  const duration = t('booth.callDuration', { time: formatClock(now - (state.callStartedAt ?? now)) });
+
+  const recording = state.session?.recording && (
+    <p className="recording-badge" data-testid="recording-indicator" role="status">
+      <span className="recording-dot" aria-hidden="true" />
+      {t('booth.recording')}
+    </p>
+  );
+  const toast = change && (
+    <div className="transfer-toast" role="status" data-testid="agent-changed">
+      {t('booth.transferredTo', { name: change.name })}
+    </div>
+  );
+  const interpStatus = state.interpError ? (
+    <p className="interp-status interp-error" role="alert" data-testid="interp-status" data-state="error">
+      {t(state.interpError)}
+    </p>
+  ) : interp ? (
+    <p className={`interp-status interp-${interp.state}`} role="status" data-testid="interp-status" data-state={interp.state}>
+      {interp.state === 'searching' && <span className="banner-spinner" aria-hidden="true" />}
+      {t(`booth.sign.${interp.state}`)}
+    </p>
+  ) : null;
 
   return (
-    <main className="screen in-call">
-      <div className="stage">
-        <VideoView stream={stream} className="remote-video" data-testid="remote-video" />
-        {state.session?.recording && (
-          <p className="recording-badge" data-testid="recording-indicator" role="status">
-            <span className="recording-dot" aria-hidden="true" />
-            {t('booth.recording')}
-          </p>
-        )}
-        {!hasVideo && (
-          <div className="stage-placeholder" role="status">
-            <div className="pulse" aria-hidden="true" />
-            {change ? t('booth.transferConnecting', { name: change.name }) : t('booth.remoteConnecting')}
+    <main className={`screen in-call${signLayout ? ' sign-layout' : ''}${largeText ? ' large-text' : ''}`} data-layout={signLayout ? 'sign' : 'normal'}>
+      <div className="call-body">
+        {signLayout ? (
+          <>
+            <div className="stage stage-interpreter">
+              <VideoView
+                stream={interpreterStream}
+                muted
+                className="remote-video"
+                data-testid="interpreter-video"
+                aria-label={t('booth.sign.interpreterVideo')}
+              />
+              {recording}
+              {!interpreterStream && (
+                <div className="stage-placeholder" role="status">
+                  <div className="pulse" aria-hidden="true" />
+                  {t('booth.transferConnecting', { name: interpreterParty?.name ?? interp?.name ?? t('booth.sign.interpreterVideo') })}
+                </div>
+              )}
+              <p className="video-label">{t('booth.sign.interpreterVideo')}</p>
+              {toast}
+            </div>
+            <div className="side-videos">
+              <div className="side-caption">
+                <span data-testid="agent-name" data-party-id={agent?.partyId ?? ''}>
+                  {t('booth.inCallWith', { name: agentName })}
+                </span>
+                <span className="caption-time">{duration}</span>
+              </div>
+              <figure className="side-video side-self">
+                <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" />
+                <figcaption>{t('booth.selfView')}</figcaption>
+              </figure>
+              <figure className="side-video side-agent">
+                <VideoView stream={stream} className="remote-video" data-testid="remote-video" aria-label={t('booth.sign.agentVideo')} />
+                {!hasVideo && (
+                  <div className="stage-placeholder small" role="status">
+                    {t('booth.remoteConnecting')}
+                  </div>
+                )}
+                <figcaption>{t('booth.sign.agentVideo')}</figcaption>
+              </figure>
+            </div>
+          </>
+        ) : (
+          <div className="stage">
+            <VideoView stream={stream} className="remote-video" data-testid="remote-video" />
+            {recording}
+            {!hasVideo && (
+              <div className="stage-placeholder" role="status">
+                <div className="pulse" aria-hidden="true" />
+                {change ? t('booth.transferConnecting', { name: change.name }) : t('booth.remoteConnecting')}
+              </div>
+            )}
+            {toast}
+            <div className="caption">
+              <span data-testid="agent-name" data-party-id={agent?.partyId ?? ''}>
+                {t('booth.inCallWith', { name: agentName })}
+              </span>
+              <span className="caption-time">{duration}</span>
+            </div>
+            <figure className="pip">
+              <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" />
+              <figcaption>{t('booth.selfView')}</figcaption>
+            </figure>
           </div>
         )}
-        {change && (
-          <div className="transfer-toast" role="status" data-testid="agent-changed">
-            {t('booth.transferredTo', { name: change.name })}
-          </div>
-        )}
-        <div className="caption">
-          <span data-testid="agent-name" data-party-id={agent?.partyId ?? ''}>
-            {t('booth.inCallWith', { name: agentName })}
-          </span>
-          <span className="caption-time">
-            {t('booth.callDuration', { time: formatClock(now - (state.callStartedAt ?? now)) })}
-          </span>
-        </div>
-        <figure className="pip">
-          <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" />
-          <figcaption>{t('booth.selfView')}</figcaption>
-        </figure>
+        <ChatPanel
+          className="booth-chat"
+          messages={state.chat}
+          selfId={state.session?.you.userId ?? ''}
+          onSend={(text) => call.sendChat(text)}
+          hint={t('booth.chatHint')}
+          disabled={state.connection !== 'online'}
+        />
       </div>
       <div className="controls">
-        <p className="hint">{t('booth.inCallHint')}</p>
-        <button type="button" className="btn btn-danger btn-large" data-testid="hangup-button" onClick={() => setConfirming(true)}>
-          {t('booth.hangup')}
-        </button>
+        {interpStatus ?? <p className="hint">{t('booth.inCallHint')}</p>}
+        <div className="controls-buttons">
+          <button
+            type="button"
+            className={largeText ? 'btn btn-toggle btn-large on' : 'btn btn-toggle btn-large'}
+            data-testid="large-text"
+            aria-pressed={largeText}
+            onClick={() => setLargeText((v) => !v)}
+          >
+            <span className="toggle-mark" aria-hidden="true">
+              {largeText ? '✓' : 'A'}
+            </span>
+            {t('booth.largeText')}
+          </button>
+          <button
+            type="button"
+            className="btn btn-secondary btn-large btn-sign"
+            data-testid="sign-button"
+            data-state={interp?.state ?? (interpreterParty ? 'joined' : 'none')}
+            disabled={signBusy}
+            onClick={() => void call.requestInterpreter()}
+          >
+            {signBusy ? t('booth.sign.requested') : t('booth.sign.button')}
+          </button>
+          <button type="button" className="btn btn-danger btn-large" data-testid="hangup-button" onClick={() => setConfirming(true)}>
+            {t('booth.hangup')}
+          </button>
+        </div>
       </div>
       {confirming && (
         <ConfirmDialog

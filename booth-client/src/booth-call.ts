@@ -5,7 +5,7 @@
  * cancel or a hang-up in the middle of one never leaves a camera running.
  */
 import { CallMedia, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
-import { ErrorCode, type CallNeeds, type PartyInfo, type QueuePosition, type SessionInfo } from '@xiaowu/shared';
+import { ErrorCode, type CallNeeds, type ChatMessage, type PartyInfo, type QueuePosition, type SessionInfo } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
 
 export type Phase = 'idle' | 'waiting' | 'in-call' | 'ended';
@@ -49,6 +49,12 @@ export interface BoothState {
   /** Shown on idle (why the call could not start) or on the ended screen. */
   error?: MessageKey;
   notice?: MessageKey;
+  /** The sign-language interpreter of the call (手语服务): being looked for, joined, left. */
+  interp?: { sessionId: string; state: 'searching' | 'joined' | 'left'; name?: string };
+  /** 「手语服务」 was refused (shown on the call screen). */
+  interpError?: MessageKey;
+  /** Chat lines of the current call. */
+  chat: ChatMessage[];
 }
 
 export const RETURN_HOME_MS = 8_000;
@@ -80,6 +86,10 @@ export interface BoothCallOptions {
 /** At most one token refresh per this interval, so a refused fresh token cannot loop. */
 const REAUTH_INTERVAL_MS = 60_000;
 
+function sameLine(a: ChatMessage, b: ChatMessage): boolean {
+  return a.at === b.at && a.from === b.from && a.text === b.text && a.sessionId === b.sessionId;
+}
+
 export class BoothCall {
   private state: BoothState;
   private readonly listeners = new Set<() => void>();
@@ -100,7 +110,7 @@ export class BoothCall {
     private readonly options: BoothCallOptions = {},
   ) {
     const socket = sig.socket;
-    this.state = { phase: 'idle', connection: socket.connected ? 'online' : 'connecting', localStream: null, remoteTracks: [] };
+    this.state = { phase: 'idle', connection: socket.connected ? 'online' : 'connecting', localStream: null, remoteTracks: [], chat: [] };
 
     socket.on('connect', () => {
       this.set({ connection: 'online', fatal: undefined });
@@ -130,6 +140,16 @@ export class BoothCall {
     sig.on('call:started', (session) => void this.onStarted(session));
     sig.on('call:ended', ({ sessionId, reason }) => {
       if (this.state.phase === 'in-call' && this.state.session?.sessionId === sessionId) this.finish(reason);
+    });
+    sig.on('interp:status', ({ sessionId, state, name }) => {
+      // Kept by session id: the screen shows it only for the call on screen.
+      if (this.state.phase === 'ended' || this.state.phase === 'idle') return;
+      this.set({ interp: { sessionId, state, name }, interpError: undefined });
+    });
+    sig.on('chat:message', (m) => {
+      if (this.state.phase !== 'in-call' || this.state.session?.sessionId !== m.sessionId) return;
+      if (this.state.chat.some((x) => sameLine(x, m))) return;
+      this.set({ chat: [...this.state.chat, m] });
     });
     sig.on('media:producerClosed', ({ producerId }) => this.removeRemoteTrack(producerId));
     // A transfer (转接): the next agent joins the running session, then the previous one leaves.
@@ -263,6 +283,37 @@ export class BoothCall {
     this.finish('hangup');
   }
 
+  /** 「手语服务」: ask the interpreter pool to join this call. */
+  async requestInterpreter(): Promise<void> {
+    const { phase, session } = this.state;
+    if (phase !== 'in-call' || !session) return;
+    const current = this.state.interp?.sessionId === session.sessionId ? this.state.interp.state : undefined;
+    if (current === 'searching' || current === 'joined') return;
+    this.set({ interp: { sessionId: session.sessionId, state: 'searching' }, interpError: undefined });
+    try {
+      await this.sig.request('interp:request', { sessionId: session.sessionId });
+    } catch (err) {
+      console.error('interp:request failed', err);
+      if (this.state.session?.sessionId === session.sessionId && this.state.interp?.state === 'searching') {
+        this.set({ interp: undefined, interpError: errorKey(err, 'booth.sign.failed') });
+      }
+    }
+  }
+
+  /** A chat line to everyone in the call; false when it could not be sent. */
+  async sendChat(text: string): Promise<boolean> {
+    const { phase, session } = this.state;
+    if (phase !== 'in-call' || !session) return false;
+    try {
+      const m = await this.sig.request('chat:send', { sessionId: session.sessionId, text });
+      if (this.state.session?.sessionId === m.sessionId && !this.state.chat.some((x) => sameLine(x, m))) this.set({ chat: [...this.state.chat, m] });
+      return true;
+    } catch (err) {
+      console.error('chat:send failed', err);
+      return false;
+    }
+  }
+
   /** The resident moved on: the last error or notice no longer applies. */
   clearMessages(): void {
     if (this.state.error || this.state.notice) this.set({ error: undefined, notice: undefined });
@@ -298,7 +349,18 @@ export class BoothCall {
       },
     });
     this.media = media;
-    this.set({ phase: 'in-call', stage: undefined, callId: session.callId, session, callStartedAt: Date.now(), remoteTracks: [], agentChange: undefined });
+    this.set({
+      phase: 'in-call',
+      stage: undefined,
+      callId: session.callId,
+      session,
+      callStartedAt: Date.now(),
+      remoteTracks: [],
+      agentChange: undefined,
+      chat: [],
+      interpError: undefined,
+      interp: this.state.interp?.sessionId === session.sessionId ? this.state.interp : undefined,
+    });
 
     try {
       await media.start();
@@ -401,6 +463,9 @@ export class BoothCall {
       localStream: null,
       remoteTracks: [],
       agentChange: undefined,
+      interp: undefined,
+      interpError: undefined,
+      chat: [],
       returnAt: Date.now() + RETURN_HOME_MS,
     });
   }
@@ -419,6 +484,9 @@ export class BoothCall {
       localStream: null,
       remoteTracks: [],
       agentChange: undefined,
+      interp: undefined,
+      interpError: undefined,
+      chat: [],
       endReason: undefined,
       returnAt: undefined,
       error: messages.error,

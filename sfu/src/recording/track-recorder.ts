@@ -41,6 +41,17 @@ export function sdpFor(consumer: types.Consumer, port: number): string {
   ].join('\n');
 }
 
+/**
+ * Recorder ffmpeg processes of this sfu process. If the sfu exits without
+ * stopping them they would wait for RTP for ever: kill them on exit. (A
+ * SIGKILLed sfu cannot do this; run it under a service manager that stops the
+ * whole process group, e.g. systemd's default KillMode=control-group.)
+ */
+const liveFfmpeg = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const ff of liveFfmpeg) ff.kill('SIGKILL');
+});
+
 export class TrackRecorder {
   private transport?: types.PlainTransport;
   private consumer?: types.Consumer;
@@ -104,6 +115,8 @@ export class TrackRecorder {
     ];
     const ff = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.ffmpeg = ff;
+    liveFfmpeg.add(ff);
+    ff.once('exit', () => liveFfmpeg.delete(ff));
     let stderr = '';
     ff.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     ff.once('exit', (code, signal) => {

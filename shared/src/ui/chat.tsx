@@ -63,7 +63,9 @@ export function ChatPanel({ messages, selfId, onSend, quickPhrases, quickPhrases
         {messages.length === 0 && <li className="chat-empty">{t('chat.empty')}</li>}
         {messages.map((m, i) => {
           const mine = m.from === selfId;
-          const who = mine ? t('chat.you') : `${m.fromName}（${t(`chat.roles.${m.role}`)}）`;
+          const role = t(`chat.roles.${m.role}`);
+          // Names like 「赵老师（手语翻译）」 already say the role.
+          const who = mine ? t('chat.you') : m.fromName.includes(role) ? m.fromName : `${m.fromName}（${role}）`;
           return (
             <li key={`${m.at}-${m.from}-${i}`} className={mine ? 'chat-line mine' : `chat-line role-${m.role}`} data-testid="chat-message" data-role={m.role}>
               <span className="chat-meta">
