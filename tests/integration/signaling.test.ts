@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
 import { ErrorCode, SOCKET_PATH, type AgentStatusInfo, type CallOffer, type SessionInfo } from '@xiaowu/shared';
 import type { SignalingClient } from '@xiaowu/shared/client';
-import { nextEvent, startTestServer, waitFor, TEST_PASSWORD, type TestServer } from '../support/server';
+import { nextEvent, nextEventWhere, startTestServer, waitFor, TEST_PASSWORD, type TestServer } from '../support/server';
 import { api } from '../support/api';
 
 /** Sends a raw event (bypassing the typed client) and returns the ack. */
@@ -303,7 +303,7 @@ describe('signaling and API', () => {
     const io = await interpOffer;
     expect(io.skill).toBe('interpreter');
     expect(io.boothId).toBe('booth-sign');
-    const joinedSeen = nextEvent<{ state: string; name: string }>(booth, 'interp:status');
+    const joinedSeen = nextEventWhere<{ state: string; name: string }>(booth, 'interp:status', (e) => e.state === 'joined');
     const joined = await interp1.request('call:answer', { callId: io.callId });
     expect(joined.sessionId).toBe(session.sessionId);
     expect(joined.parties.map((p) => p.role).sort()).toEqual(['agent', 'booth', 'interpreter']);
@@ -312,7 +312,7 @@ describe('signaling and API', () => {
     await interp1.request('media:createTransport', { sessionId: session.sessionId, direction: 'recv' });
 
     // The interpreter leaves; the call goes on; the agent asks the pool again and another joins.
-    const left = nextEvent<{ state: string }>(agent, 'interp:status');
+    const left = nextEventWhere<{ state: string }>(agent, 'interp:status', (e) => e.state === 'left');
     await interp1.request('call:hangup', { sessionId: session.sessionId });
     expect((await left).state).toBe('left');
     expect((await srv.stats()).sessions.some((x) => x.sessionId === session.sessionId)).toBe(true);
@@ -323,7 +323,7 @@ describe('signaling and API', () => {
     expect(j2.parties.filter((p) => p.role === 'interpreter').map((p) => p.userId)).toEqual(['interp-2']);
 
     await expect(booth.request('interp:request', { sessionId: 'someone-elses' })).rejects.toMatchObject({ code: ErrorCode.NotInSession });
-    const interpState = nextEvent<AgentStatusInfo>(interp2, 'agent:state');
+    const interpState = nextEventWhere<AgentStatusInfo>(interp2, 'agent:state', (s) => s.state === 'wrap-up');
     await agent.request('call:hangup', { sessionId: session.sessionId });
     expect((await interpState).state).toBe('wrap-up');
     await waitFor(async () => !(await srv.stats()).sessions.some((x) => x.sessionId === session.sessionId), 'session closed');

@@ -78,6 +78,22 @@ export function nextEvent<T>(c: SignalingClient, event: string, timeoutMs = 5_00
   });
 }
 
+/** Resolves with the next occurrence of a server event that satisfies `match`. */
+export function nextEventWhere<T>(c: SignalingClient, event: string, match: (v: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      off();
+      reject(new Error(`no matching ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = c.on(event as never, ((v: T) => {
+      if (!match(v)) return;
+      clearTimeout(t);
+      off();
+      resolve(v);
+    }) as never);
+  });
+}
+
 /** Polls until `fn` returns a truthy value. */
 export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
   const t0 = Date.now();
