@@ -205,6 +205,9 @@ describe('signaling and API', () => {
     await expect(booth.request('call:transfer' as never, { sessionId: session.sessionId, to: { skill: 'zhufang' } } as never)).rejects.toMatchObject({ code: ErrorCode.Forbidden });
     await expect(first.request('call:transfer', { sessionId: session.sessionId, to: { skill: 'no-such-skill' } })).rejects.toMatchObject({ code: ErrorCode.NotFound });
     await expect(first.request('call:transfer', { sessionId: session.sessionId, to: { agentId: 'agent-t1' } })).rejects.toMatchObject({ code: ErrorCode.BadRequest });
+    await srv.client(await srv.staff({ username: 'agent-t3-offline', skills: ['zhufang'] }));
+    await waitFor(async () => (await srv.router.agent('agent-t3-offline'))?.state === 'offline', 'agent registered');
+    await expect(first.request('call:transfer', { sessionId: session.sessionId, to: { agentId: 'agent-t3-offline' } })).rejects.toMatchObject({ code: ErrorCode.InvalidState });
 
     const offer2 = nextEvent<CallOffer>(second, 'call:offer');
     const { callId } = await first.request('call:transfer', { sessionId: session.sessionId, to: { skill: 'zhufang' }, note: '需办理公积金提取' });

@@ -230,6 +230,8 @@ export class CallService implements PartyNotifier {
       if (to.agentId === agent.userId) throw new AppError(ErrorCode.BadRequest, 'cannot transfer to yourself');
       const other = await this.d.router.agent(to.agentId);
       if (!other) throw new AppError(ErrorCode.NotFound, `no agent ${to.agentId}`);
+      // A named agent who is away or offline would leave the resident waiting with no end.
+      if (other.state === 'offline' || other.state === 'away') throw new AppError(ErrorCode.InvalidState, `${other.name} is not on duty; transfer to a queue instead`);
       target = { agentId: to.agentId, skill: CONSULT_SKILL };
     } else {
       const catalog = await this.d.catalog.current();
