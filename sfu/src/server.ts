@@ -44,6 +44,7 @@ export interface RunningServer {
   tokens: TokenService;
   catalog: CatalogStore;
   router: CallRouter;
+  pool: WorkerPool;
   hours: HoursStore;
   appointments: Appointments;
   uploads: Uploads;
@@ -143,6 +144,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     tokens,
     catalog,
     router,
+    pool,
     hours,
     appointments,
     uploads,
