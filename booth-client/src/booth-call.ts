@@ -38,6 +38,8 @@ export interface BoothState {
   estimatedWaitSec?: number | null;
   waitingSince?: number;
   session?: SessionInfo;
+  /** The session of the current or just-ended call (kept on the end screen for 好差评); cleared back at idle. */
+  lastSessionId?: string;
   callStartedAt?: number;
   localStream: MediaStream | null;
   remoteTracks: RemoteTrack[];
@@ -58,6 +60,8 @@ export interface BoothState {
 }
 
 export const RETURN_HOME_MS = 8_000;
+/** While the resident is rating on the end screen, each touch restarts the way back to idle with this much time. */
+export const RATING_IDLE_MS = 60_000;
 /** How long 「已取消呼叫」 stays on the start screen. */
 const NOTICE_MS = 6_000;
 /** How long 「已为您转接到 X」 stays on the call screen. */
@@ -188,6 +192,7 @@ export class BoothCall {
       estimatedWaitSec: undefined,
       session: undefined,
       endReason: undefined,
+      lastSessionId: undefined,
       error: undefined,
       notice: undefined,
     });
@@ -327,6 +332,17 @@ export class BoothCall {
     if (auto) this.options.onAutoReturn?.();
   }
 
+  /**
+   * The resident is busy on the end screen (好差评): the automatic return to
+   * idle starts over, `ms` from now. Does nothing outside the end screen.
+   */
+  holdEnded(ms: number = RATING_IDLE_MS): void {
+    if (this.state.phase !== 'ended') return;
+    this.clearReturnTimer();
+    this.returnTimer = setTimeout(() => this.backHome(true), ms);
+    this.set({ returnAt: Date.now() + ms });
+  }
+
   // --- events --------------------------------------------------------------
 
   private async onStarted(session: SessionInfo): Promise<void> {
@@ -354,6 +370,7 @@ export class BoothCall {
       stage: undefined,
       callId: session.callId,
       session,
+      lastSessionId: session.sessionId,
       callStartedAt: Date.now(),
       remoteTracks: [],
       agentChange: undefined,
@@ -480,6 +497,7 @@ export class BoothCall {
       estimatedWaitSec: undefined,
       waitingSince: undefined,
       session: undefined,
+      lastSessionId: undefined,
       callStartedAt: undefined,
       localStream: null,
       remoteTracks: [],

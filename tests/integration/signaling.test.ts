@@ -302,6 +302,8 @@ describe('signaling and API', () => {
     await booth.request('call:request', { matterId: matter.id, needs: { sign: true } });
     const interpOffer = nextEvent<CallOffer>(interp1, 'call:offer');
     const session = await agent.request('call:answer', { callId: (await offer).callId });
+    await booth.request('chat:send', { sessionId: session.sessionId, text: '我需要手语翻译' });
+    const replayed = nextEventWhere<{ text: string }>(interp1, 'chat:message', (m) => m.text === '我需要手语翻译');
     // The interpreter pool is rung as soon as the agent answers.
     const io = await interpOffer;
     expect(io.skill).toBe('interpreter');
@@ -311,6 +313,8 @@ describe('signaling and API', () => {
     expect(joined.sessionId).toBe(session.sessionId);
     expect(joined.parties.map((p) => p.role).sort()).toEqual(['agent', 'booth', 'interpreter']);
     expect(await joinedSeen).toMatchObject({ state: 'joined', name: '赵老师' });
+    // The chat before the interpreter came is replayed to them.
+    expect((await replayed).text).toBe('我需要手语翻译');
     // The interpreter reaches the session's media like any party; an agent cannot join as interpreter.
     await interp1.request('media:createTransport', { sessionId: session.sessionId, direction: 'recv' });
 

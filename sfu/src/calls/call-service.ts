@@ -267,6 +267,7 @@ export class CallService implements PartyNotifier {
         this.sessionOfUser.delete(userRoom({ role: 'agent', userId: party.info.userId }));
       }
     }
+    await this.replayChat(session.id, joined);
     const prevAgent = await this.d.router.finish(previousCallId);
     if (prevAgent) await this.sendAgentState(prevAgent);
     await this.sendAgentState(agent.userId);
@@ -340,6 +341,7 @@ export class CallService implements PartyNotifier {
     for (const p of session.parties.values()) if (p !== party) this.notify(p, 'interp:status', { sessionId: session.id, state: 'joined', name: interp.name });
     await this.sendAgentState(interp.userId);
     this.d.log.info({ sessionId: session.id, interpreter: interp.userId, callId: ticket.ticketId }, 'interpreter joined');
+    await this.replayChat(session.id, party);
     this.publishSoon();
     return { sessionId: session.id, callId: ticket.ticketId, startedAt: session.startedAt, recording: !!this.d.recording, you: party.info, parties: session.partyInfos() };
   }
@@ -424,6 +426,11 @@ export class CallService implements PartyNotifier {
     await this.d.redis.multi().rpush(key, JSON.stringify(m)).ltrim(key, -2000, -1).expire(key, 90 * 86_400).exec();
     for (const p of session.parties.values()) this.notify(p, 'chat:message', m);
     return m;
+  }
+
+  /** A party who joins late (interpreter, next agent) gets the chat so far. */
+  private async replayChat(sessionId: string, party: Party): Promise<void> {
+    for (const m of await this.chatHistory(sessionId)) this.notify(party, 'chat:message', m);
   }
 
   async chatHistory(sessionId: string): Promise<ChatMessage[]> {

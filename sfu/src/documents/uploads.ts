@@ -83,6 +83,11 @@ export class Uploads {
     if (input.size > this.limits.maxBytes) {
       throw new AppError(ErrorCode.BadRequest, `the file is ${(input.size / 1048576).toFixed(1)} MB; at most ${(this.limits.maxBytes / 1048576).toFixed(0)} MB`);
     }
+    // At most 60 new uploads a minute per device or user: a stuck client cannot fill the disk.
+    const rl = this.k('rl', 'upload', owner.role, owner.userId);
+    const n = await this.redis.incr(rl);
+    if (n === 1) await this.redis.expire(rl, 60);
+    if (n > 60) throw new AppError(ErrorCode.RateLimited, 'too many uploads; wait a minute');
     const uploadId = randomUUID();
     await this.redis
       .multi()
