@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDispatch } from './dispatch';
 import { benchService } from './service';
+import { benchCallStart } from './call-start';
 
 const quick = process.argv.includes('--quick');
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,8 +25,9 @@ const commit = (() => {
 const dispatch = quick ? await benchDispatch(2_000, 200) : await benchDispatch(10_000, 1_000);
 
 const service = await benchService(quick);
+const callStart = await benchCallStart(quick ? 5 : 30);
 
-const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, dispatch, service };
+const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, dispatch, service, callStart };
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
 const file = path.join(here, 'results', `${result.at.replace(/[:.]/g, '-')}.json`);
 fs.writeFileSync(file, JSON.stringify(result, null, 2));
@@ -39,4 +41,8 @@ console.log(`| enqueue throughput | ${Math.round(dispatch.enqueuePerSec)} reside
 console.log(`| document upload (${service.uploadFileMB.toFixed(1)} MB JPEG scans, 1 MB chunks, SHA-256 + full decode) | ${f(service.uploadMBps)} MB/s |`);
 console.log(`| receipt PDF (受理回执): first in process / then (median) | ${Math.round(service.receiptColdMs)} / ${Math.round(service.receiptMs)} ms |`);
 console.log(`| ${service.dossierPages}-page dossier PDF: time / peak RSS | ${Math.round(service.dossierMs)} ms / ${Math.round(service.dossierPeakRssMB)} MB |`);
+const st = (x: { p50: number; p95: number; p99: number }) => `${Math.round(x.p50)} / ${Math.round(x.p95)} / ${Math.round(x.p99)} ms`;
+console.log(`| call start in Chromium, ${callStart.calls} calls, answer → booth shows the call: p50 / p95 / p99 | ${st(callStart.signalingMs)} |`);
+console.log(`| answer → first decoded frame at the booth | ${st(callStart.boothFirstFrameMs)} |`);
+console.log(`| answer → first decoded frame at the agent | ${st(callStart.agentFirstFrameMs)} |`);
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);

@@ -4,11 +4,12 @@ import type { TFunction } from 'i18next';
 import type { Appointment, PartyInfo } from '@xiaowu/shared';
 import type { RemoteTrack } from '@xiaowu/shared/client';
 import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
-import { AGENT_CHANGE_NOTICE_MS, type BoothCall, type BoothState } from './booth-call';
+import { AGENT_CHANGE_NOTICE_MS, RATING_IDLE_MS, RETURN_HOME_MS, type BoothCall, type BoothState } from './booth-call';
 import { cancelAppointment, fetchSlots } from './booking-api';
 import { AppointmentEntryScreen, BookingDoneScreen, BookingScreen } from './BookingScreens';
 import { ChatPanel, ConfirmDialog, VideoView, useNow } from '@xiaowu/shared/ui';
 import { CalendarIcon } from './icons';
+import { RatingPanel } from './RatingPanel';
 import { DepartmentScreen, HomeScreen, NoticeScreen, type CallOptionsValue, type Screen } from './ServiceScreens';
 import { useCatalog } from './use-catalog';
 
@@ -539,22 +540,46 @@ function InCallScreen({ state, call }: ScreenProps) {
 function EndedScreen({ state, call }: ScreenProps) {
   const { t } = useTranslation();
   const now = useNow();
+  const [rated, setRated] = useState(false);
   const seconds = Math.max(0, Math.ceil(((state.returnAt ?? now) - now) / 1000));
   const reason = state.endReason && state.endReason !== 'hangup' ? state.endReason : undefined;
+  const sessionId = state.lastSessionId;
   return (
-    <main className="screen ended">
-      <div className="done-mark" aria-hidden="true">
-        ✓
+    <main className={sessionId ? 'screen ended with-rating' : 'screen ended'}>
+      <div className="ended-head">
+        <div className={sessionId ? 'done-mark small' : 'done-mark'} aria-hidden="true">
+          ✓
+        </div>
+        <h1 className="screen-title">{t('booth.endedTitle')}</h1>
       </div>
-      <h1 className="screen-title">{t('booth.endedTitle')}</h1>
       {(state.error || reason) && (
         <p className="message message-info" role="status" data-testid="end-reason">
           {state.error ? t(state.error) : reason && t(`booth.endReason.${reason}`)}
         </p>
       )}
-      <button type="button" className="btn btn-primary btn-large" data-testid="home-button" onClick={() => call.backHome()}>
-        {t('booth.backHome')}
-      </button>
+      {sessionId && (
+        <RatingPanel
+          key={sessionId}
+          sessionId={sessionId}
+          getToken={() => call.token}
+          onActivity={() => call.holdEnded(RATING_IDLE_MS)}
+          onDone={() => {
+            setRated(true);
+            // Thanked: back to the short way home.
+            call.holdEnded(RETURN_HOME_MS);
+          }}
+        />
+      )}
+      <div className="ended-actions">
+        <button type="button" className="btn btn-primary btn-large" data-testid="home-button" onClick={() => call.backHome()}>
+          {t('booth.backHome')}
+        </button>
+        {sessionId && !rated && (
+          <button type="button" className="btn btn-secondary btn-large" data-testid="rate-skip" onClick={() => call.backHome()}>
+            {t('booth.rating.skip')}
+          </button>
+        )}
+      </div>
       <p className="hint">{t('booth.backHomeIn', { seconds })}</p>
     </main>
   );

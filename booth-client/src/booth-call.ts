@@ -60,6 +60,8 @@ export interface BoothState {
 }
 
 export const RETURN_HOME_MS = 8_000;
+/** Ended screen with a rating to give: 30 s before going home untouched. */
+export const RATE_FIRST_MS = 30_000;
 /** While the resident is rating on the end screen, each touch restarts the way back to idle with this much time. */
 export const RATING_IDLE_MS = 60_000;
 /** How long 「已取消呼叫」 stays on the start screen. */
@@ -472,7 +474,9 @@ export class BoothCall {
   private finish(reason: EndReason, error?: MessageKey): void {
     this.releaseMedia();
     this.clearReturnTimer();
-    this.returnTimer = setTimeout(() => this.backHome(true), RETURN_HOME_MS);
+    // Elderly residents need time to find the rating buttons: longer when there is a call to rate.
+    const stay = this.state.lastSessionId ? RATE_FIRST_MS : RETURN_HOME_MS;
+    this.returnTimer = setTimeout(() => this.backHome(true), stay);
     this.set({
       phase: 'ended',
       endReason: reason,
@@ -483,7 +487,7 @@ export class BoothCall {
       interp: undefined,
       interpError: undefined,
       chat: [],
-      returnAt: Date.now() + RETURN_HOME_MS,
+      returnAt: Date.now() + stay,
     });
   }
 

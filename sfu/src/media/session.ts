@@ -194,6 +194,8 @@ export class Session {
     const consumer = party.consumers.get(consumerId);
     if (!consumer) throw new AppError(ErrorCode.NotFound, `no consumer ${consumerId}`);
     await consumer.resume();
+    // The receiver can decode nothing before a keyframe: ask for one now rather than wait.
+    if (consumer.kind === 'video') await consumer.requestKeyFrame().catch(() => undefined);
   }
 
   closeProducer(party: Party, producerId: string): void {
