@@ -138,6 +138,15 @@ describe('booth ↔ agent video call in a real browser', () => {
     await booth.getByTestId('hangup-button').click();
     await booth.getByTestId('hangup-confirm').click();
     await state(booth, 'ended');
+    // The resident rates the service (好差评); a 不满意 opens a follow-up for a supervisor.
+    await booth.getByTestId('rate-2').click();
+    await booth.getByTestId('rate-reason').first().click();
+    await booth.getByTestId('rate-submit').click();
+    await booth.getByTestId('rate-done').waitFor();
+    const rating = await waitFor(() => srv.feedback.rating(victim.sessionId), 'rating stored');
+    expect(rating).toMatchObject({ level: 2, label: '不满意', agentId: 'agent-e2e', boothId: 'booth-e2e' });
+    expect(rating.reasons.length).toBe(1);
+    expect((await srv.feedback.followUps()).some((f) => f.kind === 'bad-rating' && f.ref === victim.sessionId)).toBe(true);
     await waitFor(async () => (await srv.stats()).counts.routers === 0, 'session router closed');
     expect((await srv.stats()).counts).toMatchObject({ routers: 0, transports: 0, producers: 0, consumers: 0 });
 
