@@ -172,6 +172,18 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
             onRebook={(a) => setScreen({ kind: 'booking', matter: { id: a.matterId, name: a.matterName }, from: screen })}
             callError={state.error}
           />
+        ) : screen.kind === 'theme' ? (
+          <DepartmentScreen
+            key={`theme-${screen.themeId}`}
+            kind="theme"
+            department={catalog.catalog?.themes?.find((th) => th.id === screen.themeId)}
+            onBack={() => setScreen({ kind: 'home' })}
+            onMatter={(m) => setScreen({ kind: 'notice', matter: m, from: screen })}
+            onConsult={consult}
+            options={options}
+            onOptions={setOptions}
+            messages={messages}
+          />
         ) : screen.kind === 'department' ? (
           <DepartmentScreen
             department={catalog.catalog?.departments.find((d) => d.id === screen.departmentId)}
@@ -188,6 +200,7 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
             query={query}
             onQuery={setQuery}
             onDepartment={(id) => setScreen({ kind: 'department', departmentId: id })}
+            onTheme={(id) => setScreen({ kind: 'theme', themeId: id })}
             onMatter={(m) => setScreen({ kind: 'notice', matter: m, from: screen })}
             onConsult={consult}
             onAppointment={() => setScreen({ kind: 'appointment' })}

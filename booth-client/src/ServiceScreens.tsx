@@ -1,6 +1,6 @@
 /**
  * The booth's screens before a call: the start screen (search, 常办事项,
- * departments, 咨询, 我有预约), a department's matters, and the one-time
+ * departments, themes (主题服务), 咨询, 我有预约), a department's or theme's matters, and the one-time
  * notice (一次性告知) of the chosen matter with the call button — or, outside
  * service hours, the next opening and 「预约办理」 — plus a QR code and a
  * print button to take the notice home.
@@ -20,6 +20,8 @@ import { ClosedNote, useServiceHours } from './service-hours-ui';
 export type Screen =
   | { kind: 'home' }
   | { kind: 'department'; departmentId: string }
+  /** A life-event theme (主题服务): listed like a department. */
+  | { kind: 'theme'; themeId: string }
   | { kind: 'notice'; matter: Pick<MatterSummary, 'id' | 'name'>; from: Screen }
   /** 预约办理 for a matter (outside service hours, or instead of waiting). */
   | { kind: 'booking'; matter: Pick<MatterSummary, 'id' | 'name'>; from: Screen }
@@ -199,6 +201,8 @@ export interface HomeProps {
   query: string;
   onQuery(q: string): void;
   onDepartment(id: string): void;
+  /** 主题服务 */
+  onTheme(id: string): void;
   onMatter(m: MatterSummary): void;
   onConsult(): void;
   /** 「我有预约」 */
@@ -208,12 +212,13 @@ export interface HomeProps {
   messages: FlowMessages;
 }
 
-export function HomeScreen({ catalog, query, onQuery, onDepartment, onMatter, onConsult, onAppointment, options, onOptions, messages }: HomeProps) {
+export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onMatter, onConsult, onAppointment, options, onOptions, messages }: HomeProps) {
   const { t } = useTranslation();
   const search = useSearch(query);
   const searchId = useId();
   const searching = query.trim() !== '';
   const c = catalog.catalog;
+  const themes = c?.themes?.filter((th) => th.matters.length > 0) ?? [];
 
   return (
     <main className="screen flow">
@@ -313,6 +318,23 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onMatter, on
                 ))}
               </ul>
             </section>
+            {themes.length > 0 && (
+              <section className="flow-section" aria-labelledby={`${searchId}-themes`}>
+                <h2 className="section-title" id={`${searchId}-themes`}>
+                  {t('booth.home.themes')}
+                </h2>
+                <ul className="department-grid" data-testid="themes">
+                  {themes.map((th) => (
+                    <li key={th.id}>
+                      <button type="button" className="department-btn" data-testid={`theme-${th.id}`} onClick={() => onTheme(th.id)}>
+                        <span className="department-name">{th.name}</span>
+                        <span className="department-count">{t('booth.home.departmentCount', { count: th.matters.length })}</span>
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            )}
           </>
         )}
       </div>
@@ -321,10 +343,13 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onMatter, on
   );
 }
 
-// ── a department's matters ───────────────────────────────────────────────────
+// ── a department's (or a theme's) matters ────────────────────────────────────
 
 export interface DepartmentProps {
-  department: CatalogDepartment | undefined;
+  /** A department, or a theme (主题服务) listed the same way. */
+  department: Pick<CatalogDepartment, 'name' | 'matters'> | undefined;
+  /** Which empty message to show. */
+  kind?: 'department' | 'theme';
   onBack(): void;
   onMatter(m: MatterSummary): void;
   onConsult(): void;
@@ -333,7 +358,7 @@ export interface DepartmentProps {
   messages: FlowMessages;
 }
 
-export function DepartmentScreen({ department, onBack, onMatter, onConsult, options, onOptions, messages }: DepartmentProps) {
+export function DepartmentScreen({ department, kind = 'department', onBack, onMatter, onConsult, options, onOptions, messages }: DepartmentProps) {
   const { t } = useTranslation();
   const headingRef = useRef<HTMLHeadingElement>(null);
   useEffect(() => headingRef.current?.focus(), []);
@@ -360,7 +385,7 @@ export function DepartmentScreen({ department, onBack, onMatter, onConsult, opti
             </ul>
           </section>
         ) : (
-          <p className="message message-info">{t('booth.department.empty')}</p>
+          <p className="message message-info">{t(kind === 'theme' ? 'booth.department.themeEmpty' : 'booth.department.empty')}</p>
         )}
       </div>
       <ConsultPanel options={options} onOptions={onOptions} onConsult={onConsult} />

@@ -4,7 +4,7 @@
  * Only types come from the shared catalog module, so the seed is not bundled.
  */
 import { apiRequest } from '@xiaowu/shared/client';
-import type { Matter, OneTimeNotice, Theme } from '@xiaowu/shared/catalog';
+import type { Matter, OneTimeNotice } from '@xiaowu/shared/catalog';
 
 /** A matter as listed (home rows, department lists, search results). */
 export interface MatterSummary {
@@ -25,10 +25,17 @@ export interface CatalogDepartment {
   matters: MatterSummary[];
 }
 
+/** A life-event theme (主题服务: 养老, 就业, 生育, …) with its matters. */
+export interface CatalogTheme {
+  id: string;
+  name: string;
+  matters: MatterSummary[];
+}
+
 export interface CatalogOverview {
   version: number;
   departments: CatalogDepartment[];
-  themes: Theme[];
+  themes: CatalogTheme[];
   popular: MatterSummary[];
 }
 

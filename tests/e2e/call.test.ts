@@ -56,6 +56,10 @@ describe('booth ↔ agent video call in a real browser', () => {
     const booth = await newPage(browser, `${srv.url}/booth/#enroll=booth-e2e.${secret}`, KIOSK);
     await state(booth, 'idle');
     expect(await booth.getByTestId('booth-name').textContent()).toContain('测试社区晓屋');
+    // Browse by life-event theme (养老) and come back.
+    await booth.getByTestId('theme-yanglao').click();
+    await booth.getByTestId('department-matters').getByTestId('matter-shebao-retire-pension').waitFor();
+    await booth.getByTestId('back-button').first().click();
     // Search by pinyin initials, open the one-time notice: every material is listed before the call.
     await booth.getByTestId('matter-search').fill('txsl');
     await booth.getByTestId('search-results').getByTestId('matter-shebao-retire-pension').click();

@@ -58,10 +58,11 @@ export const en: Messages = {
       searchClear: 'Clear',
       searching: 'Searching…',
       results: 'Matching services: {{count}}. Please choose one',
-      noResults: 'Nothing found. You can browse by department, or ask an agent directly',
+      noResults: 'Nothing found. You can browse by department or life event, or ask an agent directly',
       popular: 'Most used',
       departments: 'By department',
       departmentCount: 'Services: {{count}}',
+      themes: 'By life event',
       consult: 'Not sure? Ask an agent directly',
       consultHint: 'Staff will help you find out what to apply for and what to bring',
       loading: 'Loading services…',
@@ -80,6 +81,7 @@ export const en: Messages = {
       back: 'Back to start',
       pick: 'Please choose a service',
       empty: 'No services of this department are available at the booth. You can ask an agent directly',
+      themeEmpty: 'No services on this topic are available at the booth. You can ask an agent directly',
     },
 
     notice: {

@@ -70,10 +70,11 @@ export const zhCN = {
       searchClear: '清除',
       searching: '正在查找……',
       results: '找到 {{count}} 个相关事项，请点选',
-      noResults: '没有找到相关事项。您可以按部门查找，或直接咨询坐席',
+      noResults: '没有找到相关事项。您可以按部门或主题查找，或直接咨询坐席',
       popular: '常办事项',
       departments: '按部门查找',
       departmentCount: '{{count}} 个事项',
+      themes: '按主题查找（主题服务）',
       consult: '不确定办什么？直接咨询坐席',
       consultHint: '工作人员会帮您弄清楚要办什么、要带哪些材料',
       loading: '正在加载事项……',
@@ -92,6 +93,7 @@ export const zhCN = {
       back: '返回首页',
       pick: '请点选您要办理的事项',
       empty: '该部门暂无可以在晓屋办理的事项，您可以直接咨询坐席',
+      themeEmpty: '该主题暂无可以在晓屋办理的事项，您可以直接咨询坐席',
     },
 
     /** The one-time notice (一次性告知) before the call. */
