@@ -175,6 +175,7 @@ export class Session {
     if (consumer.kind === 'video') {
       const signing = owner.info.role === 'interpreter' || (owner.info.role === 'booth' && this.interpreterIds.size > 0);
       await consumer.setPriority(signing ? 255 : 64);
+      if (signing && consumer.type === 'simulcast') keepFrameRate(consumer);
     }
     party.consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => party.consumers.delete(consumer.id));
@@ -269,4 +270,24 @@ async function mediaCall<T>(fn: () => Promise<T>): Promise<T> {
     if (err instanceof AppError) throw err;
     throw new AppError(ErrorCode.MediaRejected, (err as Error).message);
   }
+}
+
+/**
+ * mediasoup, short of bandwidth, keeps the higher spatial layer and drops
+ * temporal layers (frame rate). For sign language frame rate matters more than
+ * resolution: whenever frames are dropped, step down a spatial layer at full
+ * frame rate instead; every 10 s try the top layer again.
+ */
+function keepFrameRate(consumer: types.Consumer): void {
+  const m = /L(\d+)T(\d+)/.exec(consumer.rtpParameters.encodings?.[0]?.scalabilityMode ?? '');
+  const maxSpatial = m ? Number(m[1]) - 1 : 0;
+  const maxTemporal = m ? Number(m[2]) - 1 : 0;
+  if (maxTemporal === 0) return;
+  consumer.on('layerschange', (layers) => {
+    if (layers && layers.spatialLayer > 0 && (layers.temporalLayer ?? maxTemporal) < maxTemporal) {
+      void consumer.setPreferredLayers({ spatialLayer: layers.spatialLayer - 1, temporalLayer: maxTemporal }).catch(() => undefined);
+    }
+  });
+  const retry = setInterval(() => void consumer.setPreferredLayers({ spatialLayer: maxSpatial, temporalLayer: maxTemporal }).catch(() => undefined), 10_000);
+  consumer.observer.once('close', () => clearInterval(retry));
 }
