@@ -65,7 +65,8 @@ describe('sign-language interpreter joins a call (three browsers)', () => {
         return f.videoStreams >= 2 && f.videoFramesDecoded > 20 ? f : undefined;
       }, 'two remote videos decoding', 20_000);
     }
-    expect(await booth.getByTestId('interpreter-video').evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
+    // …and the interpreter's picture is showing (a layer switch can make the first frame wait for a keyframe).
+    await waitFor(async () => (await booth.getByTestId('interpreter-video').evaluate((v: HTMLVideoElement) => v.videoWidth)) > 0, 'interpreter picture shown', 20_000);
     // The interpreter is the largest picture on the booth's screen.
     const area = async (id: string) => booth.getByTestId(id).evaluate((v) => v.getBoundingClientRect().width * v.getBoundingClientRect().height);
     expect(await area('interpreter-video')).toBeGreaterThan(await area('remote-video'));
