@@ -6,8 +6,9 @@
  * production.
  */
 import type { Page } from 'playwright-core';
-import { launchChromium, newPage, KIOSK, inboundFigures } from '../tests/support/browser';
-import { startTestServer, TEST_PASSWORD } from '../tests/support/server';
+import { launchChromium, inboundFigures } from '../tests/support/browser';
+import { openBooth, openConsole } from '../tests/support/pages';
+import { startTestServer } from '../tests/support/server';
 
 export interface CallStartResult {
   calls: number;
@@ -41,16 +42,11 @@ export async function benchCallStart(calls: number): Promise<CallStartResult> {
   const browser = await launchChromium();
   try {
     await srv.staff({ username: 'agent-bench', skills: ['shebao'] });
-    const agent = await newPage(browser, `${srv.url}/agent/`);
-    await agent.getByTestId('login-username').fill('agent-bench');
-    await agent.getByTestId('login-password').fill(TEST_PASSWORD);
-    await agent.getByTestId('login-submit').click();
-    const { secret } = await srv.booth('booth-bench');
-    const booth = await newPage(browser, `${srv.url}/booth/#enroll=booth-bench.${secret}`, KIOSK);
+    const agent = await openConsole(browser, srv, 'agent-bench');
+    const booth = await openBooth(browser, srv, 'booth-bench');
     const sig: number[] = [];
     const boothFrame: number[] = [];
     const agentFrame: number[] = [];
-    await agent.locator('[data-testid="agent-state"][data-state="offline"]').waitFor();
     await agent.getByTestId('state-available').click();
     for (let i = 0; i < calls; i++) {
       await agent.locator('[data-testid="agent-state"][data-state="available"]').waitFor();

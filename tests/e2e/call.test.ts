@@ -11,12 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, verifyRecording } from '../../sfu/src/recording/manifest';
 import type { Browser, Page } from 'playwright-core';
 import { ErrorCode, type CallOffer, type SessionInfo } from '@xiaowu/shared';
-import { KIOSK, launchChromium, inboundFigures, newPage, type InboundFigures } from '../support/browser';
-import { nextEvent, startTestServer, waitFor, TEST_PASSWORD, type TestServer } from '../support/server';
+import { launchChromium, inboundFigures, type InboundFigures } from '../support/browser';
+import { callState, openBooth, openConsole } from '../support/pages';
+import { nextEvent, startTestServer, waitFor, type TestServer } from '../support/server';
 
-async function state(page: Page, s: string): Promise<void> {
-  await page.locator(`[data-testid="call-state"][data-state="${s}"]`).waitFor({ timeout: 20_000 });
-}
+const state = callState;
 
 async function flowing(page: Page, since?: InboundFigures): Promise<InboundFigures> {
   return waitFor(async () => {
@@ -46,14 +45,9 @@ describe('booth ↔ agent video call in a real browser', () => {
     wrongSkill.on('call:offer', () => wrongOffers++);
 
     await srv.staff({ username: 'agent-e2e', name: '测试坐席', skills: ['shebao'] });
-    const agent = await newPage(browser, `${srv.url}/agent/`);
-    await agent.getByTestId('login-username').fill('agent-e2e');
-    await agent.getByTestId('login-password').fill(TEST_PASSWORD);
-    await agent.getByTestId('login-submit').click();
-    await agent.locator('[data-testid="agent-state"][data-state="offline"]').waitFor();
+    const agent = await openConsole(browser, srv, 'agent-e2e');
 
-    const { secret } = await srv.booth('booth-e2e', '测试社区晓屋');
-    const booth = await newPage(browser, `${srv.url}/booth/#enroll=booth-e2e.${secret}`, KIOSK);
+    const booth = await openBooth(browser, srv, 'booth-e2e', '测试社区晓屋');
     await state(booth, 'idle');
     expect(await booth.getByTestId('booth-name').textContent()).toContain('测试社区晓屋');
     // Browse by life-event theme (养老) and come back.

@@ -7,21 +7,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { KIOSK, inboundFigures, launchChromium, newPage } from '../support/browser';
-import { startTestServer, waitFor, TEST_PASSWORD, type TestServer } from '../support/server';
+import { inboundFigures, launchChromium } from '../support/browser';
+import { callState, goAvailable, openBooth, openConsole } from '../support/pages';
+import { startTestServer, waitFor, type TestServer } from '../support/server';
 
-async function state(page: Page, s: string): Promise<void> {
-  await page.locator(`[data-testid="call-state"][data-state="${s}"]`).waitFor({ timeout: 20_000 });
-}
+const state = callState;
 
 async function login(browser: Browser, srv: TestServer, username: string): Promise<Page> {
-  const page = await newPage(browser, `${srv.url}/agent/`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(TEST_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.locator('[data-testid="agent-state"][data-state="offline"]').waitFor();
-  await page.getByTestId('state-available').click();
-  await page.locator('[data-testid="agent-state"][data-state="available"]').waitFor();
+  const page = await openConsole(browser, srv, username);
+  await goAvailable(page);
   return page;
 }
 
@@ -43,8 +37,7 @@ describe('sign-language interpreter joins a call (three browsers)', () => {
     const agent = await login(browser, srv, 'agent-sign-e2e');
     const interp = await login(browser, srv, 'interp-e2e');
 
-    const { secret } = await srv.booth('booth-sign-e2e', '听障友好晓屋');
-    const booth = await newPage(browser, `${srv.url}/booth/#enroll=booth-sign-e2e.${secret}`, KIOSK);
+    const booth = await openBooth(browser, srv, 'booth-sign-e2e', '听障友好晓屋');
     await state(booth, 'idle');
     await booth.getByTestId('need-sign').first().click();
     await booth.getByTestId('consult-button').click();

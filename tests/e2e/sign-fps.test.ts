@@ -7,16 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { KIOSK, launchChromium, newPage } from '../support/browser';
-import { startTestServer, waitFor, TEST_PASSWORD, type TestServer } from '../support/server';
+import { launchChromium } from '../support/browser';
+import { goAvailable, openBooth, openConsole } from '../support/pages';
+import { startTestServer, waitFor, type TestServer } from '../support/server';
 
 async function login(browser: Browser, srv: TestServer, username: string): Promise<Page> {
-  const page = await newPage(browser, `${srv.url}/agent/`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(TEST_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.locator('[data-testid="agent-state"][data-state="offline"]').waitFor();
-  await page.getByTestId('state-available').click();
+  const page = await openConsole(browser, srv, username);
+  await goAvailable(page);
   return page;
 }
 
@@ -63,8 +60,7 @@ describe('sign-language video keeps its frame rate when the booth line is short'
     await srv.staff({ username: 'interp-fps', name: '手语老师', role: 'interpreter' });
     const agent = await login(browser, srv, 'agent-fps');
     const interp = await login(browser, srv, 'interp-fps');
-    const { secret } = await srv.booth('booth-fps');
-    const booth = await newPage(browser, `${srv.url}/booth/#enroll=booth-fps.${secret}`, KIOSK);
+    const booth = await openBooth(browser, srv, 'booth-fps');
     await booth.locator('[data-testid="call-state"][data-state="idle"]').waitFor();
     await booth.getByTestId('need-sign').first().click();
     await booth.getByTestId('consult-button').click();
