@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './log';
 import { openRedis, watch } from './store/redis';
 import { WorkerPool } from './media/worker-pool';
 import { MediaCensus } from './media/census';
-import { CallService, type SignalingServer } from './calls/call-service';
+import { CallService, routingProfile, type SignalingServer } from './calls/call-service';
 import { attachSignaling } from './signaling/signaling';
 import { createHttpApp } from './http/app';
 import { createApi, errorHandler } from './http/api';
@@ -94,8 +94,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Every agent account is known to the router (offline until it logs in), so
   // appointment capacity and estimates count agents who have not connected yet.
   for (const a of await accounts.listStaff()) {
-    if (a.role === 'agent') await router.registerAgent({ agentId: a.username, name: a.name, skills: [...a.skills, 'consult'], tags: a.tags });
-    if (a.role === 'interpreter') await router.registerAgent({ agentId: a.username, name: a.name, skills: ['interpreter'], tags: a.tags });
+    if (a.role === 'agent' || a.role === 'interpreter') await router.registerAgent(routingProfile(a));
   }
   const hours = new HoursStore(redis.redis);
   await hours.init({ default: config.SERVICE_HOURS === 'center' ? CENTER_SCHEDULE : 'always', bySkill: {} });

@@ -33,7 +33,7 @@ import type { CatalogStore } from '../catalog/catalog-store';
 import { mediaCodecs } from '../media/codecs';
 import { Session, type Party, type PartyNotifier } from '../media/session';
 import type { WorkerPool } from '../media/worker-pool';
-import type { CallRouter, Ticket } from '../queue/call-router';
+import type { AgentProfile, CallRouter, Ticket } from '../queue/call-router';
 import type { Appointments, HoursStore } from '../queue/appointments';
 import type { FeedbackStore } from '../feedback/feedback-store';
 import { SessionRecorder, type RecorderDeps } from '../recording/session-recorder';
@@ -49,6 +49,12 @@ export const INTERPRETER_SKILL = 'interpreter';
 export const DESK_ROOM = 'desks';
 /** Skill of the 咨询 entry ("not sure, ask an agent"). */
 export const CONSULT_SKILL = 'consult';
+
+/** How the router sees a staff account: agents also take 咨询; interpreters only the interpreter pool. */
+export function routingProfile(a: { username: string; name: string; role: string; skills: string[]; tags: string[] }): AgentProfile {
+  const skills = a.role === 'interpreter' ? [INTERPRETER_SKILL] : [...a.skills, CONSULT_SKILL];
+  return { agentId: a.username, name: a.name, skills, tags: a.tags };
+}
 
 /** A booth that drops while waiting keeps its place this long. */
 const WAITING_GRACE_MS = 20_000;
@@ -155,8 +161,7 @@ export class CallService implements PartyNotifier {
   async agentConnected(agent: User): Promise<void> {
     if (this.closing) return;
     const account = await this.d.accounts.staff(agent.userId);
-    const skills = agent.role === 'interpreter' ? [INTERPRETER_SKILL] : [...(account?.skills ?? []), CONSULT_SKILL];
-    await this.d.router.registerAgent({ agentId: agent.userId, name: agent.name, skills, tags: account?.tags ?? [] });
+    await this.d.router.registerAgent(routingProfile({ username: agent.userId, name: agent.name, role: agent.role, skills: account?.skills ?? [], tags: account?.tags ?? [] }));
     await this.sendAgentState(agent.userId);
     const status = await this.d.router.agent(agent.userId);
     if (status?.state === 'offered' && status.ticketId) await this.sendOffer(agent.userId, status.ticketId);
