@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './log';
 import { openRedis, watch } from './store/redis';
 import { WorkerPool } from './media/worker-pool';
 import { MediaCensus } from './media/census';
-import { CallService, routingProfile, type SignalingServer } from './calls/call-service';
+import { CallService, routingProfile, userRoom, type SignalingServer } from './calls/call-service';
 import { attachSignaling } from './signaling/signaling';
 import { createHttpApp } from './http/app';
 import { createApi, errorHandler } from './http/api';
@@ -114,8 +114,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   retention();
   const retentionTimer = setInterval(retention, 86_400_000);
   retentionTimer.unref();
-  const cases = new CaseStore(redis.redis, { files: uploads });
-  api.use('/cases', createCaseApi({ cases, catalog, tokens, accounts, uploads, publicUrl: config.PUBLIC_URL, agentOfBooth: (b) => calls.agentOfBooth(b) }));
+  const cases = new CaseStore(redis.redis, {
+    files: uploads,
+    // The booth and the assigned agent refresh their view of the case at once (review verdicts reach the resident live).
+    onSaved: (c, action) => {
+      const rooms = [userRoom({ role: 'booth', userId: c.boothId }), ...(c.agentId ? [userRoom({ role: 'agent', userId: c.agentId })] : [])];
+      io.to(rooms).emit('case:updated', { caseNo: c.caseNo, version: c.version, state: c.state, action, ...(c.sessionId ? { sessionId: c.sessionId } : {}) });
+    },
+  });
+  api.use(
+    '/cases',
+    createCaseApi({ cases, catalog, tokens, accounts, uploads, publicUrl: config.PUBLIC_URL, agentOfBooth: (b) => calls.agentOfBooth(b), sessionOfBooth: (b) => calls.sessionOfBooth(b) }),
+  );
   api.use('/progress', createProgressApi(cases));
   api.use(createFeedbackApi({ feedback, tokens, redis: redis.redis }));
   const overdue = setInterval(() => void cases.expireOverdue().catch((err) => log.error({ err }, 'case deadline job failed')), 60_000);

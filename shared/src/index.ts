@@ -5,3 +5,4 @@ export * from './agent-state';
 export * from './service-hours';
 export * from './identity';
 export * from './case-state';
+export * from './case';

@@ -9,6 +9,7 @@ import type { types as msTypes } from 'mediasoup-client';
 import { TrackSources, type Role, type PartyRole, type TrackSource } from './roles';
 import { AWAY_REASONS, DISPOSITIONS, MANUAL_AGENT_STATES, type AgentState } from './agent-state';
 import type { ErrorPayload } from './errors';
+import type { CaseState } from './case-state';
 
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'id: letters, digits and _.:- only');
 
@@ -285,6 +286,8 @@ export interface ServerToClientEvents {
   'doc:annotations': (info: { sessionId: string; fileSha256: string; annotations: Annotation[] }) => void;
   'doc:pointer': (info: { sessionId: string; fileSha256: string; at: { x: number; y: number } | null }) => void;
   'guide:item': (info: { sessionId: string; item: GuideItem; by: string }) => void;
+  /** A case of this booth / agent changed (no personal data here: fetch GET /api/cases/:no for the view). */
+  'case:updated': (info: { caseNo: string; version: number; state: CaseState; action: string; sessionId?: string }) => void;
   /** A message that had no ack callback and so could not be answered. */
   'protocol:error': (info: { event: string; error: ErrorPayload }) => void;
 }

@@ -417,6 +417,10 @@ export class CallService implements PartyNotifier {
     return s && [...s.parties.values()].find((p) => p.info.role === 'agent')?.info.userId;
   }
 
+  sessionOfBooth(boothId: string): string | undefined {
+    return this.sessionOfUser.get(userRoom({ role: 'booth', userId: boothId }))?.id;
+  }
+
   recordingDir(sessionId: string): string | undefined {
     return this.recorders.get(sessionId)?.dir;
   }

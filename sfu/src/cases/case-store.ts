@@ -65,6 +65,8 @@ export interface CaseStoreOptions {
   files?: { fileInfo(sha256: string): Promise<unknown> };
   /** Clock (tests). */
   now?: () => number;
+  /** After every saved change (creation included): e.g. tell the case's booth and agent to refresh. */
+  onSaved?: (c: Case, action: string) => void;
 }
 
 export interface CreateCaseInput {
@@ -140,6 +142,7 @@ export class CaseStore {
   private readonly calendar: WorkCalendar;
   private readonly files?: CaseStoreOptions['files'];
   private readonly now: () => number;
+  private readonly onSaved?: CaseStoreOptions['onSaved'];
 
   constructor(
     private readonly redis: Redis,
@@ -152,6 +155,7 @@ export class CaseStore {
     this.calendar = opts.calendar ?? {};
     this.files = opts.files;
     this.now = opts.now ?? Date.now;
+    this.onSaved = opts.onSaved;
   }
 
   private k(...parts: string[]): string {
@@ -617,7 +621,13 @@ export class CaseStore {
       String(ops.length),
       ...ops.flatMap((o) => [o.op, String(o.score), next.caseNo]),
     );
-    return res === 1;
+    if (res !== 1) return false;
+    try {
+      this.onSaved?.(next, entry.action);
+    } catch {
+      // a listener's failure never undoes a saved change
+    }
+    return true;
   }
 }
 

@@ -26,6 +26,8 @@ export interface CaseApiDeps {
   publicUrl?: string;
   /** The agent in a call with this booth now, if any (new cases are assigned to it). */
   agentOfBooth(boothId: string): string | undefined;
+  /** The session of the booth's running call, if any (the case is tied to it). */
+  sessionOfBooth(boothId: string): string | undefined;
 }
 
 const caseNo = z.string().regex(/^\d{19}$/, 'case number: 19 digits');
@@ -53,7 +55,15 @@ export function createCaseApi(d: CaseApiDeps): Router {
     const boothId = who.role === 'booth' ? who.userId : body.boothId;
     if (!boothId) throw new AppError(ErrorCode.BadRequest, 'boothId is required when an agent opens a case');
     const c = await d.cases.create(
-      { matter, catalogVersion: (await d.catalog.current()).version, boothId, agentId: who.role === 'agent' ? who.userId : d.agentOfBooth(boothId), applicant: body.applicant, phone: body.phone },
+      {
+        matter,
+        catalogVersion: (await d.catalog.current()).version,
+        boothId,
+        agentId: who.role === 'agent' ? who.userId : d.agentOfBooth(boothId),
+        sessionId: d.sessionOfBooth(boothId),
+        applicant: body.applicant,
+        phone: body.phone,
+      },
       who,
     );
     return send(req, c);

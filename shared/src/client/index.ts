@@ -1,3 +1,5 @@
 export * from './signaling';
 export * from './call-media';
 export * from './http';
+export * from './uploads';
+export * from './cases';
