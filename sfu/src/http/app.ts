@@ -28,7 +28,21 @@ export function createHttpApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   // Security headers; the apps are same-origin (scripts, styles, websocket), images may be data: (QR codes).
-  app.use(helmet({ crossOriginEmbedderPolicy: false, contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'blob:'] } } }));
+  // connect-src also allows loopback: the kiosk's device services (ID-card reader, receipt printer) run on the kiosk itself.
+  // frame-src blob: is the browser print path of a receipt PDF.
+  app.use(
+    helmet({
+      crossOriginEmbedderPolicy: false,
+      contentSecurityPolicy: {
+        directives: {
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'media-src': ["'self'", 'blob:'],
+          'connect-src': ["'self'", 'http://127.0.0.1:*', 'http://localhost:*'],
+          'frame-src': ["'self'", 'blob:'],
+        },
+      },
+    }),
+  );
   const metrics = createMetrics(deps);
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', metrics.contentType);

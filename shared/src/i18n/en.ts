@@ -1,5 +1,7 @@
 /** English texts: exactly the keys of the Chinese ones (enforced by the type). */
 import type { Messages } from './zh-CN';
+import { boothDocsEn } from './booth-docs';
+import { agentReviewEn } from './agent-review';
 
 export const en: Messages = {
   common: {
@@ -521,4 +523,6 @@ export const en: Messages = {
       recorder: 'System',
     },
   },
+  boothDocs: boothDocsEn,
+  agentReview: agentReviewEn,
 };

@@ -6,6 +6,8 @@
 import type { ErrorCode } from '../errors';
 import type { CallEndReason } from '../protocol';
 import type { AgentState, AwayReason, Disposition } from '../agent-state';
+import { boothDocsZh } from './booth-docs';
+import { agentReviewZh } from './agent-review';
 
 /** Why a call ended, as the clients see it: the server's reasons plus local ones. */
 export type EndReason = CallEndReason | 'network' | 'error';
@@ -553,6 +555,8 @@ export const zhCN = {
       recorder: '系统',
     },
   },
+  boothDocs: boothDocsZh,
+  agentReview: agentReviewZh,
 };
 
 export type Messages = typeof zhCN;
