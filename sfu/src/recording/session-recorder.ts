@@ -13,6 +13,7 @@ import type { Logger } from '../log';
 import { GENESIS, entryHash, fileSha256, type ManifestEntry } from './manifest';
 import type { PortPool } from './port-pool';
 import { TrackRecorder } from './track-recorder';
+import { muxSession } from './mux';
 
 export interface RecorderDeps {
   pool: PortPool;
@@ -86,6 +87,13 @@ export class SessionRecorder {
     this.collect(true);
     await this.chain;
     fs.writeFileSync(path.join(this.dir, 'closed.json'), JSON.stringify({ closedAt: Date.now(), segments: this.seq, head: this.prev }));
+    // One playable file for the supervisor; the segments stay the evidence.
+    try {
+      const muxed = await muxSession(this.dir);
+      if (muxed) this.d.log.info({ sessionId: this.sessionId, file: muxed.file, tracks: muxed.tracks.length, durationSec: muxed.durationSec }, 'recording muxed');
+    } catch (err) {
+      this.d.log.error({ err, sessionId: this.sessionId }, 'could not mux the recording (the segments are kept)');
+    }
   }
 
   /** Hashes segments that are closed: all but each live track's newest, or all of stopped tracks. */

@@ -85,6 +85,7 @@ export class TrackRecorder {
     this.consumer = await this.transport.consume({ producerId: this.producerId, rtpCapabilities: this.router.rtpCapabilities, paused: true });
     fs.writeFileSync(path.join(this.dir, `${this.track.name}.sdp`), sdpFor(this.consumer, this.port));
     await this.spawnFfmpeg();
+    await this.anchorOnFirstPacket(this.consumer);
     await this.consumer.resume();
     if (this.track.kind === 'video') {
       // ffmpeg writes nothing until it has seen a keyframe: ask every 500 ms until the
@@ -101,15 +102,50 @@ export class TrackRecorder {
     }
   }
 
+  /**
+   * The session clock of this track: the wall-clock time the first RTP packet
+   * left for ffmpeg (the consumer is paused until ffmpeg listens, and a video
+   * consumer starts on a keyframe), which is where ffmpeg's timestamps start
+   * (RTP timestamp − first RTP timestamp). The post-call mux lines the tracks
+   * up with it. One trace event, then tracing is switched off.
+   */
+  private async anchorOnFirstPacket(consumer: types.Consumer): Promise<void> {
+    const file = path.join(this.dir, `${this.track.name}.json`);
+    let anchored = false;
+    const onTrace = (t: types.ConsumerTraceEventData) => {
+      if (anchored || t.type !== 'rtp' || t.direction !== 'out') return;
+      anchored = true;
+      // The worker stamps the event with its monotonic clock (libuv hrtime, the same clock as
+      // process.hrtime): map it to wall-clock time, so a busy event loop does not shift the anchor.
+      const now = Date.now();
+      const lag = Number(process.hrtime.bigint() / 1_000_000n) - t.timestamp;
+      const at = lag >= 0 && lag < 5_000 ? now - lag : now;
+      consumer.off('trace', onTrace);
+      void consumer.enableTraceEvent([]).catch(() => undefined);
+      try {
+        fs.writeFileSync(file, JSON.stringify({ track: this.track.name, kind: this.track.kind, firstPacketAt: at }));
+      } catch (err) {
+        this.opts.log.warn({ err, track: this.track.name }, 'could not write the track anchor');
+      }
+    };
+    consumer.on('trace', onTrace);
+    await consumer.enableTraceEvent(['rtp']);
+  }
+
   private async spawnFfmpeg(): Promise<void> {
     const start = this.segments().length;
     const args = [
       '-hide_banner', '-loglevel', 'error', '-nostdin',
       '-protocol_whitelist', 'file,udp,rtp',
       '-analyzeduration', '1000000', '-probesize', '1000000',
+      // 2 s without a packet ends the input (the default is 10 s): at stop the producer is usually gone
+      // already, and ffmpeg only acts on SIGINT between packets, so this bounds a clean stop to ~2 s.
+      '-listen_timeout', '2',
       '-i', path.join(this.dir, `${this.track.name}.sdp`),
       '-map', '0', '-c', 'copy',
       '-f', 'segment', '-segment_time', String(this.opts.segmentSeconds), '-segment_format', 'matroska',
+      // Clusters of at most 1 s, flushed as written: a killed recorder loses at most the last second.
+      '-segment_format_options', 'cluster_time_limit=1000:flush_packets=1',
       '-segment_start_number', String(start), '-reset_timestamps', '0',
       path.join(this.dir, `${this.track.name}-%05d.mkv`),
     ];
@@ -121,6 +157,13 @@ export class TrackRecorder {
     ff.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     ff.once('exit', (code, signal) => {
       if (this.stopping) return;
+      // A paused producer sends nothing: the input timed out. Go on (new segment) when it resumes.
+      if (this.consumer?.producerPaused) {
+        this.consumer.once('producerresume', () => {
+          if (!this.stopping) void this.spawnFfmpeg().then(() => this.consumer?.requestKeyFrame().catch(() => undefined));
+        });
+        return;
+      }
       this.opts.log.warn({ track: this.track.name, code, signal, stderr }, 'recorder ffmpeg exited; restarting into a new segment');
       if (++this.restarts > 20) return;
       setTimeout(() => {
@@ -132,11 +175,18 @@ export class TrackRecorder {
     await new Promise((r) => setTimeout(r, 400));
   }
 
-  /** Stops cleanly: ffmpeg finishes the open segment (SIGINT), the consumer and transport close. */
+  /**
+   * Stops cleanly: ffmpeg finishes the open segment (trailer written), then
+   * the consumer and transport close. ffmpeg acts on SIGINT between packets,
+   * or when its input times out (2 s without packets: the producer is gone);
+   * a second SIGINT would abort the trailer, so only SIGKILL follows, after
+   * 5 s, as the last resort (the open segment's last cluster is then lost).
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.keyframeTimer);
+    // Closed first: nothing (not even RTCP) reaches ffmpeg after the last media, so its input times out.
     this.consumer?.close();
     this.transport?.close();
     const ff = this.ffmpeg;
