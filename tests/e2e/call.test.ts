@@ -135,6 +135,7 @@ describe('booth ↔ agent video call in a real browser', () => {
     // Hang up from the booth, with its confirmation step.
     await booth.getByTestId('hangup-button').click();
     await booth.getByTestId('hangup-confirm').click();
+    const hungUpAt = Date.now();
     await state(booth, 'ended');
     // The resident rates the service (好差评); a 不满意 opens a follow-up for a supervisor.
     await booth.getByTestId('rate-2').click();
@@ -161,6 +162,20 @@ describe('booth ↔ agent video call in a real browser', () => {
     const stream = (JSON.parse(probe) as { streams: Array<{ codec_name: string; nb_read_frames: string }> }).streams[0]!;
     expect(['vp8', 'h264']).toContain(stream.codec_name);
     expect(Number(stream.nb_read_frames)).toBeGreaterThan(10);
+    // After the call: one playable file with all four tracks, as long as the call's media, video starting on a keyframe.
+    const muxed = JSON.parse(fs.readFileSync(path.join(dir, 'playback', 'session.json'), 'utf8')) as { file: string; startedAt: number; tracks: Array<{ name: string }> };
+    expect(muxed.tracks.map((t) => t.name).sort()).toEqual([...tracks].sort());
+    const whole = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type', '-of', 'json', path.join(dir, muxed.file)], { encoding: 'utf8' }),
+    ) as { format: { duration: string }; streams: Array<{ codec_type: string }> };
+    expect(whole.streams.map((x) => x.codec_type).sort()).toEqual(['audio', 'audio', 'video', 'video']);
+    const mediaSeconds = (hungUpAt - muxed.startedAt) / 1000;
+    console.log(`[recording] muxed ${Number(whole.format.duration).toFixed(2)} s for ${mediaSeconds.toFixed(2)} s of media (first packet → hang-up)`);
+    expect(Math.abs(Number(whole.format.duration) - mediaSeconds)).toBeLessThan(1);
+    const firstFrame = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'frame=key_frame', '-of', 'json', path.join(dir, muxed.file)], { encoding: 'utf8' }),
+    ) as { frames: Array<{ key_frame: number }> };
+    expect(firstFrame.frames[0]?.key_frame).toBe(1);
     // Supervisors (only) can open it, and each access is audited.
     const supervisor = await srv.staff({ username: 'sup-e2e', role: 'supervisor' });
     const seen = await fetch(`${srv.url}/api/recordings/${victim.sessionId}`, { headers: { authorization: `Bearer ${supervisor}` } });
