@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { Appointment, PartyInfo } from '@xiaowu/shared';
@@ -10,7 +10,9 @@ import { AppointmentEntryScreen, BookingDoneScreen, BookingScreen } from './Book
 import { ChatPanel, ConfirmDialog, VideoView, useNow } from '@xiaowu/shared/ui';
 import { CalendarIcon } from './icons';
 import { RatingPanel } from './RatingPanel';
+import { CasePanel, needsCasePanel } from './CasePanel';
 import { DepartmentScreen, HomeScreen, NoticeScreen, type CallOptionsValue, type Screen } from './ServiceScreens';
+import { ProgressScreen, progressCaseNoFromHash } from './ProgressScreen';
 import { useCatalog } from './use-catalog';
 
 interface AppProps {
@@ -29,7 +31,11 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
   const state = useSyncExternalStore(call.subscribe, call.getState);
   const { t, i18n } = useTranslation();
   const catalog = useCatalog();
-  const [screen, setScreenState] = useState<Screen>({ kind: 'home' });
+  // The receipt's QR code (/booth/#progress=<caseNo>) opens the progress lookup with the number filled in.
+  const [screen, setScreenState] = useState<Screen>(() => {
+    const caseNo = progressCaseNoFromHash();
+    return caseNo === undefined ? { kind: 'home' } : { kind: 'progress', caseNo };
+  });
   const [query, setQueryState] = useState('');
   const [options, setOptions] = useState<CallOptionsValue>(NO_OPTIONS);
   /** 「不想等了？预约其他时间」: booking while still in the queue. */
@@ -55,6 +61,16 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
     setOptions(NO_OPTIONS);
     catalog.reload(true);
   }, [catalog.reload]);
+
+  // …also when that address is opened on a page already showing.
+  useEffect(() => {
+    const open = () => {
+      const caseNo = progressCaseNoFromHash();
+      if (caseNo !== undefined) setScreenState({ kind: 'progress', caseNo });
+    };
+    window.addEventListener('hashchange', open);
+    return () => window.removeEventListener('hashchange', open);
+  }, []);
 
   // After a call the next person starts at the beginning.
   useEffect(() => {
@@ -172,6 +188,8 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
             onRebook={(a) => setScreen({ kind: 'booking', matter: { id: a.matterId, name: a.matterName }, from: screen })}
             callError={state.error}
           />
+        ) : screen.kind === 'progress' ? (
+          <ProgressScreen key={`progress-${screen.caseNo ?? ''}`} initialCaseNo={screen.caseNo} onBack={() => setScreen({ kind: 'home' })} />
         ) : screen.kind === 'theme' ? (
           <DepartmentScreen
             key={`theme-${screen.themeId}`}
@@ -204,6 +222,7 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
             onMatter={(m) => setScreen({ kind: 'notice', matter: m, from: screen })}
             onConsult={consult}
             onAppointment={() => setScreen({ kind: 'appointment' })}
+            onProgress={() => setScreen({ kind: 'progress' })}
             options={options}
             onOptions={setOptions}
             messages={messages}
@@ -426,82 +445,94 @@ function InCallScreen({ state, call }: ScreenProps) {
     </p>
   ) : null;
 
+  const chat = (
+    <ChatPanel
+      className="booth-chat"
+      messages={state.chat}
+      selfId={state.session?.you.userId ?? ''}
+      onSend={(text) => call.sendChat(text)}
+      hint={t('booth.chatHint')}
+      disabled={state.connection !== 'online'}
+    />
+  );
+  // The case (办件) of a matter call beside the video: checklist, captures, the agent's marks, the receipt to sign.
+  const flow = call.caseFlow;
+  const caseFlow = state.caseFlow;
+  const casePanel =
+    flow && caseFlow && flow.sessionId === caseFlow.sessionId && caseFlow.sessionId === state.session?.sessionId && needsCasePanel(caseFlow) ? (
+      <CasePanel flow={flow} state={caseFlow} />
+    ) : null;
+
   return (
     <main className={`screen in-call${signLayout ? ' sign-layout' : ''}${largeText ? ' large-text' : ''}`} data-layout={signLayout ? 'sign' : 'normal'}>
-      <div className="call-body">
-        {signLayout ? (
-          <>
-            <div className="stage stage-interpreter">
-              <VideoView
-                stream={interpreterStream}
-                muted
-                className="remote-video"
-                data-testid="interpreter-video"
-                aria-label={t('booth.sign.interpreterVideo')}
-              />
+      <div className={casePanel ? 'call-body with-case' : 'call-body'}>
+        <CallColumns panel={casePanel} chat={chat}>
+          {signLayout ? (
+            <>
+              <div className="stage stage-interpreter">
+                <VideoView
+                  stream={interpreterStream}
+                  muted
+                  className="remote-video"
+                  data-testid="interpreter-video"
+                  aria-label={t('booth.sign.interpreterVideo')}
+                />
+                {recording}
+                {!interpreterStream && (
+                  <div className="stage-placeholder" role="status">
+                    <div className="pulse" aria-hidden="true" />
+                    {t('booth.transferConnecting', { name: interpreterParty?.name ?? interp?.name ?? t('booth.sign.interpreterVideo') })}
+                  </div>
+                )}
+                <p className="video-label">{t('booth.sign.interpreterVideo')}</p>
+                {toast}
+              </div>
+              <div className="side-videos">
+                <div className="side-caption">
+                  <span data-testid="agent-name" data-party-id={agent?.partyId ?? ''}>
+                    {t('booth.inCallWith', { name: agentName })}
+                  </span>
+                  <span className="caption-time">{duration}</span>
+                </div>
+                <figure className="side-video side-self">
+                  <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" />
+                  <figcaption>{t('booth.selfView')}</figcaption>
+                </figure>
+                <figure className="side-video side-agent">
+                  <VideoView stream={stream} className="remote-video" data-testid="remote-video" aria-label={t('booth.sign.agentVideo')} />
+                  {!hasVideo && (
+                    <div className="stage-placeholder small" role="status">
+                      {t('booth.remoteConnecting')}
+                    </div>
+                  )}
+                  <figcaption>{t('booth.sign.agentVideo')}</figcaption>
+                </figure>
+              </div>
+            </>
+          ) : (
+            <div className="stage">
+              <VideoView stream={stream} className="remote-video" data-testid="remote-video" />
               {recording}
-              {!interpreterStream && (
+              {!hasVideo && (
                 <div className="stage-placeholder" role="status">
                   <div className="pulse" aria-hidden="true" />
-                  {t('booth.transferConnecting', { name: interpreterParty?.name ?? interp?.name ?? t('booth.sign.interpreterVideo') })}
+                  {change ? t('booth.transferConnecting', { name: change.name }) : t('booth.remoteConnecting')}
                 </div>
               )}
-              <p className="video-label">{t('booth.sign.interpreterVideo')}</p>
               {toast}
-            </div>
-            <div className="side-videos">
-              <div className="side-caption">
+              <div className="caption">
                 <span data-testid="agent-name" data-party-id={agent?.partyId ?? ''}>
                   {t('booth.inCallWith', { name: agentName })}
                 </span>
                 <span className="caption-time">{duration}</span>
               </div>
-              <figure className="side-video side-self">
+              <figure className="pip">
                 <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" />
                 <figcaption>{t('booth.selfView')}</figcaption>
               </figure>
-              <figure className="side-video side-agent">
-                <VideoView stream={stream} className="remote-video" data-testid="remote-video" aria-label={t('booth.sign.agentVideo')} />
-                {!hasVideo && (
-                  <div className="stage-placeholder small" role="status">
-                    {t('booth.remoteConnecting')}
-                  </div>
-                )}
-                <figcaption>{t('booth.sign.agentVideo')}</figcaption>
-              </figure>
             </div>
-          </>
-        ) : (
-          <div className="stage">
-            <VideoView stream={stream} className="remote-video" data-testid="remote-video" />
-            {recording}
-            {!hasVideo && (
-              <div className="stage-placeholder" role="status">
-                <div className="pulse" aria-hidden="true" />
-                {change ? t('booth.transferConnecting', { name: change.name }) : t('booth.remoteConnecting')}
-              </div>
-            )}
-            {toast}
-            <div className="caption">
-              <span data-testid="agent-name" data-party-id={agent?.partyId ?? ''}>
-                {t('booth.inCallWith', { name: agentName })}
-              </span>
-              <span className="caption-time">{duration}</span>
-            </div>
-            <figure className="pip">
-              <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" />
-              <figcaption>{t('booth.selfView')}</figcaption>
-            </figure>
-          </div>
-        )}
-        <ChatPanel
-          className="booth-chat"
-          messages={state.chat}
-          selfId={state.session?.you.userId ?? ''}
-          onSend={(text) => call.sendChat(text)}
-          hint={t('booth.chatHint')}
-          disabled={state.connection !== 'online'}
-        />
+          )}
+        </CallColumns>
       </div>
       <div className="controls">
         {interpStatus ?? <p className="hint">{t('booth.inCallHint')}</p>}
@@ -547,6 +578,31 @@ function InCallScreen({ state, call }: ScreenProps) {
         />
       )}
     </main>
+  );
+}
+
+/**
+ * The call screen's columns: without a case panel the videos and the chat side
+ * by side (as always); with one, the chat goes under the videos and the panel
+ * takes the right-hand column at full height (the video stays the largest view).
+ */
+function CallColumns({ panel, chat, children }: { panel: ReactNode; chat: ReactNode; children: ReactNode }) {
+  if (!panel) {
+    return (
+      <>
+        {children}
+        {chat}
+      </>
+    );
+  }
+  return (
+    <>
+      <div className="call-main">
+        <div className="call-videos">{children}</div>
+        {chat}
+      </div>
+      {panel}
+    </>
   );
 }
 

@@ -15,6 +15,7 @@ import type { CatalogState } from './use-catalog';
 import { useMatter, useSearch } from './use-catalog';
 import { BackIcon, CalendarIcon, PhoneIcon, PrintIcon } from './icons';
 import { ClosedNote, useServiceHours } from './service-hours-ui';
+import { ProgressIcon } from './ProgressScreen';
 
 /** Where the resident is before calling. */
 export type Screen =
@@ -27,7 +28,9 @@ export type Screen =
   | { kind: 'booking'; matter: Pick<MatterSummary, 'id' | 'name'>; from: Screen }
   | { kind: 'booking-done'; appointment: Appointment }
   /** 「我有预约」: the code typed, and the appointment once found. */
-  | { kind: 'appointment'; found?: Appointment };
+  | { kind: 'appointment'; found?: Appointment }
+  /** 「查询办件进度」: case number + last 4 of the ID number (the number prefilled from the receipt's QR code). */
+  | { kind: 'progress'; caseNo?: string };
 
 export interface CallOptionsValue {
   sign: boolean;
@@ -207,12 +210,14 @@ export interface HomeProps {
   onConsult(): void;
   /** 「我有预约」 */
   onAppointment(): void;
+  /** 「查询办件进度」 (the button shows only when given). */
+  onProgress?: () => void;
   options: CallOptionsValue;
   onOptions(v: CallOptionsValue): void;
   messages: FlowMessages;
 }
 
-export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onMatter, onConsult, onAppointment, options, onOptions, messages }: HomeProps) {
+export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onMatter, onConsult, onAppointment, onProgress, options, onOptions, messages }: HomeProps) {
   const { t } = useTranslation();
   const search = useSearch(query);
   const searchId = useId();
@@ -336,6 +341,19 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onM
               </section>
             )}
           </>
+        )}
+        {onProgress && (
+          // Stays in view at the bottom of the list (sticky), however long the catalog is.
+          <div className="home-progress-row">
+            <button type="button" className="btn home-progress-btn" data-testid="home-progress" onClick={onProgress}>
+              <ProgressIcon />
+              <span className="home-progress-text">
+                <span>{t('boothDocs.progress.entry')}</span>
+                <span className="home-progress-sub">{t('boothDocs.progress.entryHint')}</span>
+              </span>
+              <ChevronIcon />
+            </button>
+          </div>
         )}
       </div>
       <ConsultPanel options={options} onOptions={onOptions} onConsult={onConsult} onAppointment={onAppointment} />

@@ -8,6 +8,7 @@ import { SignalingClient } from '@xiaowu/shared/client';
 import { AppError, ErrorCode } from '@xiaowu/shared';
 import { errorKey, type MessageKey } from '@xiaowu/shared/i18n';
 import { BoothCall } from './booth-call';
+import { loadBoothDevices } from './devices/devices';
 import {
   clearEnrollHash,
   loadCredentials,
@@ -94,6 +95,8 @@ export class BoothBoot {
       const call = new BoothCall(new SignalingClient('', { token: res.token }), {
         onAutoReturn: this.options.onAutoReturn,
         reauthenticate: () => this.token(),
+        // The kiosk's document camera, ID-card reader and receipt printer (per-kiosk setting).
+        devices: loadBoothDevices(),
       });
       this.call = call;
       this.set({ kind: 'ready', boothId: credentials.boothId, boothName: boothName(res.booth, credentials.boothId), call });

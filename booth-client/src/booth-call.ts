@@ -7,6 +7,9 @@
 import { CallMedia, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
 import { ErrorCode, type CallNeeds, type ChatMessage, type PartyInfo, type QueuePosition, type SessionInfo } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
+import { CaseFlow, type CaseFlowState } from './case-flow';
+import type { BoothDevices } from './devices/devices';
+import { openDocumentCamera } from './devices/doc-camera';
 
 export type Phase = 'idle' | 'waiting' | 'in-call' | 'ended';
 export type Connection = 'connecting' | 'online' | 'offline';
@@ -57,6 +60,8 @@ export interface BoothState {
   interpError?: MessageKey;
   /** Chat lines of the current call. */
   chat: ChatMessage[];
+  /** The case and documents of the current call (see case-flow.ts); cleared with the call. */
+  caseFlow?: CaseFlowState;
 }
 
 export const RETURN_HOME_MS = 8_000;
@@ -87,6 +92,8 @@ export interface BoothCallOptions {
   onAutoReturn?: () => void;
   /** A fresh device token when the server refused ours at connect (expired). */
   reauthenticate?: () => Promise<string>;
+  /** The kiosk's hardware (document camera, ID-card reader, printer); without it calls have no case flow. */
+  devices?: BoothDevices;
 }
 
 /** At most one token refresh per this interval, so a refused fresh token cannot loop. */
@@ -100,6 +107,8 @@ export class BoothCall {
   private state: BoothState;
   private readonly listeners = new Set<() => void>();
   private media: CallMedia | null = null;
+  /** The case / document flow of the running call (one per call, disposed with its media). */
+  private flow: CaseFlow | null = null;
   /** Bumped by every start/cancel: async steps of an older attempt drop their results. */
   private attempt = 0;
   private readonly cancelledCalls = new Set<string>();
@@ -162,6 +171,24 @@ export class BoothCall {
     sig.on('session:partyJoined', (party) => this.onPartyJoined(party));
     sig.on('session:partyLeft', (party) => this.onPartyLeft(party));
     sig.on('protocol:error', (info) => console.warn('protocol error', info));
+    // Cases and documents: the flow of the call on screen only.
+    sig.on('case:updated', (info) => this.flowOf(info.sessionId)?.onCaseUpdated(info));
+    sig.on('doc:captureRequested', (info) => this.flowOf(info.sessionId)?.onCaptureRequested(info));
+    sig.on('doc:annotations', (info) => this.flowOf(info.sessionId)?.onAnnotations(info));
+    sig.on('doc:pointer', (info) => this.flowOf(info.sessionId)?.onPointer(info));
+    sig.on('guide:item', (info) => this.flowOf(info.sessionId)?.onGuide(info.item));
+  }
+
+  /** The running call's flow; `sessionId` undefined = any (case:updated may come without one). */
+  private flowOf(sessionId: string | undefined): CaseFlow | undefined {
+    const flow = this.flow;
+    if (!flow || this.state.phase !== 'in-call') return undefined;
+    return sessionId === undefined || sessionId === flow.sessionId ? flow : undefined;
+  }
+
+  /** The case / document actions of the running call (null outside a call, or without devices). */
+  get caseFlow(): CaseFlow | null {
+    return this.flow;
   }
 
   // --- store interface for useSyncExternalStore ---------------------------
@@ -367,7 +394,24 @@ export class BoothCall {
       },
     });
     this.media = media;
+    const devices = this.options.devices;
+    const request = this.state.request;
+    const flow = devices
+      ? new CaseFlow({
+          sig: this.sig,
+          session,
+          matterId: request?.matterId ?? 'consult',
+          matterName: request?.matterName ?? '',
+          devices,
+          token: () => this.token,
+          onChange: (fs) => {
+            if (this.flow === flow) this.set({ caseFlow: fs });
+          },
+        })
+      : null;
+    this.flow = flow;
     this.set({
+      caseFlow: flow?.getState(),
       phase: 'in-call',
       stage: undefined,
       callId: session.callId,
@@ -380,6 +424,8 @@ export class BoothCall {
       interpError: undefined,
       interp: this.state.interp?.sessionId === session.sessionId ? this.state.interp : undefined,
     });
+    // The ID card and the case go on while the media connects.
+    flow?.start();
 
     try {
       await media.start();
@@ -392,6 +438,33 @@ export class BoothCall {
       console.error('call media failed', err);
       this.sig.request('call:hangup', { sessionId: session.sessionId }).catch(noop);
       this.finish('error', errorKey(err, 'errors.MEDIA_REJECTED'));
+      return;
+    }
+    if (flow && devices) await this.openDocumentCamera(media, flow, devices);
+  }
+
+  /**
+   * The document camera (高拍仪), after the resident's camera and microphone:
+   * published as a sharp single-layer 'document' track and handed to the case
+   * flow for stills. None (or refused): captures fall back to a file picker.
+   * Not worth ending the call over.
+   */
+  private async openDocumentCamera(media: CallMedia, flow: CaseFlow, devices: BoothDevices): Promise<void> {
+    if (this.media !== media || this.flow !== flow) return;
+    const track = await openDocumentCamera(devices.docCamera).catch((err: unknown) => {
+      console.warn('document camera failed', err);
+      return null;
+    });
+    if (this.media !== media || this.flow !== flow) {
+      track?.stop(); // hung up meanwhile
+      return;
+    }
+    flow.setDocTrack(track); // the flow stops it with the call
+    if (!track) return;
+    try {
+      await media.publish(track, 'document');
+    } catch (err) {
+      if (this.media === media) console.warn('document camera not published (stills still work)', err);
     }
   }
 
@@ -468,6 +541,9 @@ export class BoothCall {
   private releaseMedia(): void {
     this.media?.close();
     this.media = null;
+    // The document camera, uploads in flight, the receipt step and the stills go with the call.
+    this.flow?.dispose();
+    this.flow = null;
     stopStream(this.state.localStream);
   }
 
@@ -487,6 +563,7 @@ export class BoothCall {
       interp: undefined,
       interpError: undefined,
       chat: [],
+      caseFlow: undefined,
       returnAt: Date.now() + stay,
     });
   }
@@ -509,6 +586,7 @@ export class BoothCall {
       interp: undefined,
       interpError: undefined,
       chat: [],
+      caseFlow: undefined,
       endReason: undefined,
       returnAt: undefined,
       error: messages.error,
