@@ -15,6 +15,7 @@ import type { RemoteTrack } from '@xiaowu/shared/client';
 import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
 import type { AgentDesk, Connection, DeskState } from './agent-desk';
 import { ChatPanel, ConfirmDialog, VideoView, useNow } from '@xiaowu/shared/ui';
+import { CaseReviewPanel, WrapUpCase, currentCase, useCaseReview } from './CaseReview';
 
 interface AppProps {
   desk: AgentDesk;
@@ -282,7 +283,8 @@ function OfferBadges({ offer }: { offer: Pick<CallOffer, 'priority' | 'reqs'> })
 }
 
 function matterText(t: ReturnType<typeof useTranslation>['t'], offer: Pick<CallOffer, 'matterId' | 'matterName'>): string {
-  return offer.matterId === 'consult' ? t('agent.offer.consult') : offer.matterName;
+  // Typed loosely: the full key union of `t` here is too deep for the compiler.
+  return offer.matterId === 'consult' ? (t as unknown as (key: string) => string)('agent.offer.consult') : offer.matterName;
 }
 
 function OfferPanel({ offer, state, desk }: { offer: CallOffer } & ViewProps) {
@@ -410,6 +412,7 @@ function WrapUpForm({ state, desk }: ViewProps) {
             })}
           </p>
         )}
+        <WrapUpCase review={desk.review} />
         <fieldset className="dispositions" aria-describedby={missing ? errorId : undefined}>
           <legend>{t('agent.wrapUp.disposition')}</legend>
           {DISPOSITIONS.map((d) => (
@@ -564,10 +567,13 @@ function CallView({ state, desk }: ViewProps) {
   const others = (state.queue?.skills ?? []).reduce((n, r) => n + r.waiting, 0);
   const quickPhrases = QUICK_PHRASES.map((key) => ({ key, text: t(`agent.quickPhrases.${key}`) }));
 
+  const review = useCaseReview(desk.review);
+  const hasCase = !interpreter && currentCase(review) !== undefined;
+
   useEffect(() => headingRef.current?.focus(), []);
 
   return (
-    <section className="call-view" aria-labelledby="call-heading">
+    <section className={hasCase ? 'call-view with-case' : 'call-view'} aria-labelledby="call-heading">
       <div className="call-main">
         <div className={extraPanels > 0 ? 'call-videos with-document' : 'call-videos'} data-panels={extraPanels + 1}>
           <figure className="video-panel">
@@ -628,6 +634,8 @@ function CallView({ state, desk }: ViewProps) {
           disabled={state.connection !== 'online'}
         />
       </div>
+
+      {hasCase && <CaseReviewPanel review={desk.review} state={review} live={state.connection === 'online'} />}
 
       <aside className="call-side panel">
         <h2 id="call-heading" ref={headingRef} tabIndex={-1} data-testid="booth-name">

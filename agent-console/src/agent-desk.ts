@@ -19,6 +19,7 @@ import {
 } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
 import type { StaffUser } from './auth';
+import { CaseReview } from './case-review';
 
 export type AgentPhase = 'idle' | 'answering' | 'in-call';
 export type Connection = 'connecting' | 'online' | 'offline';
@@ -136,6 +137,8 @@ export class AgentDesk {
   private state: DeskState;
   private readonly listeners = new Set<() => void>();
   private readonly sig: SignalingClient;
+  /** The case (办件) of the running call: document review and 受理. */
+  readonly review: CaseReview;
   private media: CallMedia | null = null;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -146,6 +149,7 @@ export class AgentDesk {
     private readonly options: AgentDeskOptions,
   ) {
     this.sig = new SignalingClient('', { token });
+    this.review = new CaseReview(this.sig, () => token);
     const socket = this.sig.socket;
     this.state = { connection: 'connecting', busy: false, skillNames: {}, transferTargets: [], phase: 'idle', localStream: null, remoteTracks: [], chat: [] };
 
@@ -272,6 +276,7 @@ export class AgentDesk {
   async answer(): Promise<void> {
     const offer = this.state.offer;
     if (this.state.phase !== 'idle' || !offer) return;
+    this.review.beginCall();
     this.set({ phase: 'answering', call: offer, interp: undefined, inviting: false, chat: [], error: undefined, lastEnd: undefined, offerWithdrawn: undefined, transfer: undefined, transferError: undefined });
 
     let stream: MediaStream;
@@ -281,6 +286,7 @@ export class AgentDesk {
       console.error('camera/microphone failed', err);
       // Without a camera this desk cannot serve: let the next agent have the resident at once.
       this.sig.request('call:decline', { callId: offer.callId }).catch(noop);
+      this.review.cancelCall();
       this.set({ phase: 'idle', call: undefined, offer: undefined, error: errorKey(err, 'deviceErrors.failed') });
       return;
     }
@@ -291,6 +297,7 @@ export class AgentDesk {
     } catch (err) {
       // Typically CALL_UNAVAILABLE: the resident cancelled, or the offer ran out a moment ago.
       stopStream(stream);
+      this.review.cancelCall();
       this.set({ phase: 'idle', call: undefined, offer: undefined, error: errorKey(err) });
       return;
     }
@@ -310,6 +317,7 @@ export class AgentDesk {
       },
     });
     this.media = media;
+    this.review.startCall(session.sessionId);
     this.set({
       phase: 'in-call',
       offer: undefined,
@@ -434,6 +442,7 @@ export class AgentDesk {
     this.media = null;
     stopStream(this.state.localStream);
     this.clearNotice();
+    this.review.close();
     this.closed = true;
     this.listeners.clear();
     this.sig.close();
@@ -442,6 +451,7 @@ export class AgentDesk {
   // ── helpers ───────────────────────────────────────────────────────────────
 
   private endCall(reason: EndReason, error?: MessageKey): void {
+    this.review.endCall();
     this.media?.close();
     this.media = null;
     stopStream(this.state.localStream);
