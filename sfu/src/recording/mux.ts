@@ -41,6 +41,8 @@ export interface MuxResult {
   /** Session clock zero (epoch ms): the first packet of the earliest track. */
   startedAt: number;
   tracks: MuxedTrack[];
+  /** Segments in the manifest that hold no playable media (left out of the file, still verified by the chain). */
+  skipped: string[];
   madeAt: number;
 }
 
@@ -67,9 +69,19 @@ async function timesOf(file: string): Promise<{ start: number; end: number }> {
  * previous file's duration; segments of one recorder run follow each other
  * exactly (next start − this start), a restarted run starts its own time base.
  */
-async function concatList(dir: string, files: string[]): Promise<string> {
+async function concatList(dir: string, all: string[], skipped: string[]): Promise<string> {
   const times: Array<{ start: number; end: number }> = [];
-  for (const f of files) times.push(await timesOf(path.join(dir, f)));
+  const files: string[] = [];
+  for (const f of all) {
+    try {
+      times.push(await timesOf(path.join(dir, f)));
+      files.push(f);
+    } catch {
+      // e.g. a segment cut off by a killed recorder before its first cluster: nothing in it to play.
+      skipped.push(f);
+    }
+  }
+  if (files.length === 0) return '';
   return files
     .map((f, i) => {
       const here = times[i]!;
@@ -108,9 +120,17 @@ export async function muxSession(dir: string): Promise<MuxResult | undefined> {
   }));
 
   const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y'];
+  const skipped: string[] = [];
+  const lists: string[] = [];
+  for (const t of [...tracks]) {
+    const list = await concatList(dir, t.segments.map((s) => s.file), skipped);
+    if (list) lists.push(list);
+    else tracks.splice(tracks.indexOf(t), 1); // nothing playable in this track
+  }
+  if (tracks.length === 0) throw new Error(`no playable segment in ${dir}`);
   for (const [i, t] of tracks.entries()) {
     const list = path.join(out, `${i}-${t.name}.txt`);
-    fs.writeFileSync(list, await concatList(dir, t.segments.map((s) => s.file)));
+    fs.writeFileSync(list, lists[i]!);
     args.push('-itsoffset', (t.offsetMs / 1000).toFixed(3), '-f', 'concat', '-safe', '0', '-i', list);
   }
   tracks.forEach((t, i) => args.push('-map', `${i}:0`, `-metadata:s:${i}`, `title=${t.name}`));
@@ -136,6 +156,7 @@ export async function muxSession(dir: string): Promise<MuxResult | undefined> {
       durationSec,
       startedAt,
       tracks,
+      skipped,
       madeAt: Date.now(),
     };
     fs.writeFileSync(path.join(out, 'session.json'), JSON.stringify(result, null, 2));
