@@ -179,7 +179,7 @@ describe('booth ↔ agent video call in a real browser', () => {
     // Supervisors (only) can open it, and each access is audited.
     const supervisor = await srv.staff({ username: 'sup-e2e', role: 'supervisor' });
     const seen = await fetch(`${srv.url}/api/recordings/${victim.sessionId}`, { headers: { authorization: `Bearer ${supervisor}` } });
-    expect(((await seen.json()) as { data: { integrity: { ok: boolean } } }).data.integrity.ok).toBe(true);
+    expect(((await seen.json()) as { data: { integrity: { problems: string[] } } }).data.integrity.problems).toEqual([]);
     const agentToken = await srv.tokens.issue({ role: 'agent', userId: 'agent-e2e', name: '测试坐席' });
     expect((await fetch(`${srv.url}/api/recordings/${victim.sessionId}`, { headers: { authorization: `Bearer ${agentToken.token}` } })).status).toBe(403);
     const seg = await fetch(`${srv.url}/api/recordings/${victim.sessionId}/files/${firstVideo.file}`, { headers: { authorization: `Bearer ${supervisor}` } });

@@ -182,8 +182,14 @@ export class TrackRecorder {
    * a second SIGINT would abort the trailer, so only SIGKILL follows, after
    * 5 s, as the last resort (the open segment's last cluster is then lost).
    */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  stop(): Promise<void> {
+    // One stop for every caller: a producer closing and the session closing both wait for the same finished files.
+    return (this.stopped ??= this.finish());
+  }
+
+  private stopped?: Promise<void>;
+
+  private async finish(): Promise<void> {
     this.stopping = true;
     clearInterval(this.keyframeTimer);
     // Closed first: nothing (not even RTCP) reaches ffmpeg after the last media, so its input times out.
