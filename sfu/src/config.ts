@@ -21,6 +21,8 @@ const Env = z.object({
   RECORD_SEGMENT_S: z.coerce.number().int().min(2).max(300).default(10),
   /** Days a recording is kept after its session (the daily retention job deletes older ones). */
   RECORD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  /** 'own': agents may review the recordings of the sessions they served (supervisors always may). */
+  RECORD_AGENT_ACCESS: z.enum(['none', 'own']).default('none'),
   /** UDP ports the recorders' ffmpeg inputs use (RTP and RTCP pairs). */
   RECORD_PORT_MIN: port.default(50000),
   RECORD_PORT_MAX: port.default(50999),

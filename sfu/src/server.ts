@@ -28,6 +28,8 @@ import { Uploads } from './documents/uploads';
 import { PortPool } from './recording/port-pool';
 import { applyRetention } from './recording/retention';
 import { CaseStore } from './cases/case-store';
+import { RecordingIndex } from './recording/recording-index';
+import { createRecordingApi } from './http/recording-api';
 import { createCaseApi, createProgressApi } from './http/case-api';
 import { FeedbackStore } from './feedback/feedback-store';
 import { createFeedbackApi } from './http/feedback-api';
@@ -50,6 +52,9 @@ export interface RunningServer {
   uploads: Uploads;
   cases: CaseStore;
   feedback: FeedbackStore;
+  recordings: RecordingIndex;
+  /** The server's Redis connection (tests read the audit stream through it). */
+  redis: import('ioredis').Redis;
   demo?: DemoCredentials;
   close(): Promise<void>;
 }
@@ -104,13 +109,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ? { pool: new PortPool(config.RECORD_PORT_MIN, config.RECORD_PORT_MAX), root: path.join(config.DATA_DIR, 'recordings'), segmentSeconds: config.RECORD_SEGMENT_S }
       : undefined;
   const feedback = new FeedbackStore(redis.redis);
-  const calls = new CallService({ router, appointments, hours, catalog, accounts, pool, io, redis: redis.redis, log, recording, feedback });
+  const recordingIndex = new RecordingIndex(redis.redis);
+  const calls = new CallService({ router, appointments, hours, catalog, accounts, pool, io, redis: redis.redis, log, recording, recordingIndex, feedback });
   attachSignaling(io, calls, tokens, log);
   const uploads = new Uploads(redis.redis, config.DATA_DIR, { maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024, chunkBytes: 1024 * 1024 });
-  const api = createApi({ accounts, tokens, catalog, hours, appointments, uploads, publicUrl: config.PUBLIC_URL, recordingsRoot: recording?.root, redis: redis.redis, log });
+  const api = createApi({ accounts, tokens, catalog, hours, appointments, uploads, publicUrl: config.PUBLIC_URL, redis: redis.redis, log });
   // Daily retention job (and once at start).
   const retention = () =>
-    recording && void applyRetention({ root: recording.root, defaultDays: config.RECORD_RETENTION_DAYS, redis: redis.redis, log }).catch((err) => log.error({ err }, 'retention job failed'));
+    recording && void applyRetention({
+      root: recording.root,
+      defaultDays: config.RECORD_RETENTION_DAYS,
+      redis: redis.redis,
+      log,
+      daysForMatter: async (matterId) => (await catalog.matter(matterId)).recordRetentionDays,
+    }).catch((err) => log.error({ err }, 'retention job failed'));
   retention();
   const retentionTimer = setInterval(retention, 86_400_000);
   retentionTimer.unref();
@@ -118,6 +130,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     files: uploads,
     // The booth and the assigned agent refresh their view of the case at once (review verdicts reach the resident live).
     onSaved: (c, action) => {
+      if (action === 'create' && c.sessionId) void recordingIndex.addCase(c.sessionId, c.caseNo).catch((err) => log.error({ err }, 'recording index not updated'));
       const rooms = [userRoom({ role: 'booth', userId: c.boothId }), ...(c.agentId ? [userRoom({ role: 'agent', userId: c.agentId })] : [])];
       io.to(rooms).emit('case:updated', { caseNo: c.caseNo, version: c.version, state: c.state, action, ...(c.sessionId ? { sessionId: c.sessionId } : {}) });
     },
@@ -127,6 +140,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     createCaseApi({ cases, catalog, tokens, accounts, uploads, publicUrl: config.PUBLIC_URL, agentOfBooth: (b) => calls.agentOfBooth(b), sessionOfBooth: (b) => calls.sessionOfBooth(b) }),
   );
   api.use('/progress', createProgressApi(cases));
+  if (recording) {
+    api.use(
+      '/recordings',
+      createRecordingApi({ tokens, root: recording.root, index: recordingIndex, redis: redis.redis, chatHistory: (id) => calls.chatHistory(id), agentAccess: config.RECORD_AGENT_ACCESS }),
+    );
+  }
   api.use(createFeedbackApi({ feedback, tokens, redis: redis.redis }));
   const overdue = setInterval(() => void cases.expireOverdue().catch((err) => log.error({ err }, 'case deadline job failed')), 60_000);
   overdue.unref();
@@ -159,6 +178,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     uploads,
     cases,
     feedback,
+    recordings: recordingIndex,
+    redis: redis.redis,
     demo,
     close: () =>
       (closing ??= (async () => {

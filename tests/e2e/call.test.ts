@@ -185,6 +185,24 @@ describe('booth ↔ agent video call in a real browser', () => {
     const seg = await fetch(`${srv.url}/api/recordings/${victim.sessionId}/files/${firstVideo.file}`, { headers: { authorization: `Bearer ${supervisor}` } });
     expect(seg.headers.get('content-type')).toBe('video/x-matroska');
     expect((await seg.arrayBuffer()).byteLength).toBe(firstVideo.bytes);
+    // The review list: who was in the call, the matter, the case opened in it, the playable files.
+    const asSupervisor = { headers: { authorization: `Bearer ${supervisor}` } };
+    const listed = ((await (await fetch(`${srv.url}/api/recordings`, asSupervisor)).json()) as { data: Array<{ sessionId: string; matterId: string; parties: Array<{ role: string; userId: string; leftAt?: number }>; caseNos: string[]; playback?: { tracks: Array<{ name: string; file: string; offsetMs: number }> } }> }).data;
+    const entry = listed.find((m) => m.sessionId === victim.sessionId)!;
+    expect(entry.matterId).toBe('shebao-retire-pension');
+    expect(entry.parties.map((p) => `${p.role}:${p.userId}`).sort()).toEqual(['agent:agent-e2e', 'booth:booth-e2e']);
+    expect(entry.parties.every((p) => typeof p.leftAt === 'number')).toBe(true);
+    expect(entry.caseNos).toHaveLength(1); // the booth opened the case when the call started
+    expect(entry.playback!.tracks).toHaveLength(4);
+    // A track plays with seeking (HTTP ranges); opening it is audited once, not per range.
+    const webm = entry.playback!.tracks.find((t) => t.name === 'booth-booth-e2e-camera')!.file.split('/').pop()!;
+    const part = await fetch(`${srv.url}/api/recordings/${victim.sessionId}/playback/${webm}`, { headers: { ...asSupervisor.headers, range: 'bytes=0-99' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-type')).toBe('video/webm');
+    expect((await part.arrayBuffer()).byteLength).toBe(100);
+    await fetch(`${srv.url}/api/recordings/${victim.sessionId}/playback/${webm}`, { headers: { ...asSupervisor.headers, range: 'bytes=100-199' } });
+    const auditLog = (await srv.redis.xrange('{xw}:audit', '-', '+')).map(([, f]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]])) as Record<string, string>);
+    expect(auditLog.filter((e) => e.action === 'recording-played' && e.sessionId === victim.sessionId)).toHaveLength(1);
     // The chain catches an altered and a missing segment.
     const entries = readManifest(dir);
     const altered = path.join(dir, entries[1]!.file);

@@ -24,12 +24,19 @@ describe('recording retention', () => {
     mk('old', 200);
     mk('recent', 10);
     mk('live'); // still recording: no closed.json
-    const deleted = await applyRetention({ root, defaultDays: 180, redis: env.redis, log: pino({ level: 'silent' }) }, now);
-    expect(deleted).toEqual(['old']);
-    expect(fs.readdirSync(root).sort()).toEqual(['live', 'recent']);
+    // Per-matter policy: this matter keeps recordings 30 days, not the default 180.
+    mk('short-policy', 40);
+    mk('short-recent', 20);
+    for (const id of ['short-policy', 'short-recent']) await env.redis.set(`{xw}:rec:${id}:meta`, JSON.stringify({ sessionId: id, matterId: 'm-short' }));
+    const daysForMatter = async (m: string) => (m === 'm-short' ? 30 : undefined);
+    const deleted = await applyRetention({ root, defaultDays: 180, redis: env.redis, log: pino({ level: 'silent' }), daysForMatter }, now);
+    expect(deleted.sort()).toEqual(['old', 'short-policy']);
+    expect(fs.readdirSync(root).sort()).toEqual(['live', 'recent', 'short-recent']);
+    expect(await env.redis.get('{xw}:rec:short-policy:meta')).toBeNull();
     const audit = await env.redis.xrange('{xw}:audit', '-', '+');
     expect(audit.map(([, f]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]])))).toEqual([
-      expect.objectContaining({ action: 'recording-deleted', sessionId: 'old', bytes: '1026', who: 'system:retention' }), // segment + closed.json
+      expect.objectContaining({ action: 'recording-deleted', sessionId: 'old', bytes: '1026', who: 'system:retention', retentionDays: '180' }), // segment + closed.json
+      expect.objectContaining({ action: 'recording-deleted', sessionId: 'short-policy', who: 'system:retention', retentionDays: '30', matterId: 'm-short' }),
     ]);
     fs.rmSync(root, { recursive: true, force: true });
   });

@@ -37,6 +37,7 @@ import type { AgentProfile, CallRouter, Ticket } from '../queue/call-router';
 import type { Appointments, HoursStore } from '../queue/appointments';
 import type { FeedbackStore } from '../feedback/feedback-store';
 import { SessionRecorder, type RecorderDeps } from '../recording/session-recorder';
+import type { RecordingIndex } from '../recording/recording-index';
 
 export type SignalingServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type User = Pick<SocketData, 'role' | 'userId' | 'name'>;
@@ -73,6 +74,8 @@ export interface CallServiceDeps {
   feedback: FeedbackStore;
   /** Absent: sessions are not recorded. */
   recording?: Omit<RecorderDeps, 'redis' | 'log'>;
+  /** Who was in each recorded session, its cases and playable files (for the supervisors' review). */
+  recordingIndex?: RecordingIndex;
 }
 
 export class CallService implements PartyNotifier {
@@ -204,7 +207,7 @@ export class CallService implements PartyNotifier {
       if (offeredTo) await this.sendOffer(offeredTo, callId);
       throw err;
     }
-    this.startRecording(session);
+    this.startRecording(session, ticket);
     const booth: User = { role: 'booth', userId: ticket.boothId, name: ticket.boothName };
     const boothParty = session.addParty(booth, userRoom(booth));
     const agentParty = session.addParty(agent, userRoom(agent));
@@ -399,10 +402,17 @@ export class CallService implements PartyNotifier {
   // ── recording ─────────────────────────────────────────────────────────────
 
   /** Every session is recorded when configured; the recorder follows the session's producers. */
-  private startRecording(session: Session): void {
+  private startRecording(session: Session, call: { boothId: string; boothName: string; matterId: string; matterName: string }): void {
     if (!this.d.recording) return;
     const rec = new SessionRecorder(session.id, session.router, { ...this.d.recording, redis: this.d.redis, log: this.d.log });
     this.recorders.set(session.id, rec);
+    const index = this.d.recordingIndex;
+    if (index) {
+      const logged = (p: Promise<void>) => void p.catch((err) => this.d.log.error({ err, sessionId: session.id }, 'recording index not updated'));
+      logged(index.start({ sessionId: session.id, callId: session.callId, startedAt: session.startedAt, boothId: call.boothId, boothName: call.boothName, matterId: call.matterId, matterName: call.matterName }));
+      session.onPartyJoined = (p) => logged(index.partyJoined(session.id, p));
+      session.onPartyLeft = (p) => logged(index.partyLeft(session.id, p));
+    }
     session.onProducerAdded = (_party, producer, source) => {
       void rec.addProducer(_party, producer, source).then(() => {
         for (const p of session.parties.values()) this.notify(p, 'recording:state', { sessionId: session.id, recording: rec.trackCount > 0, tracks: rec.trackCount });
@@ -589,7 +599,16 @@ export class CallService implements PartyNotifier {
     const rec = this.recorders.get(session.id);
     if (rec) {
       this.recorders.delete(session.id);
-      this.recordingDone.set(session.id, rec.stop().catch((err) => this.d.log.error({ err, sessionId: session.id }, 'recording did not close cleanly')));
+      const endedAt = Date.now();
+      const done = rec
+        .stop()
+        .then(async () => {
+          const m = rec.muxed;
+          const playback = m && { file: m.file, durationSec: m.durationSec, tracks: m.tracks.map((t) => ({ name: t.name, kind: t.kind, file: t.file ?? '', offsetMs: t.offsetMs })) };
+          await this.d.recordingIndex?.finish(session.id, endedAt, playback);
+        })
+        .catch((err) => this.d.log.error({ err, sessionId: session.id }, 'recording did not close cleanly'));
+      this.recordingDone.set(session.id, done);
     }
     for (const [k, s] of this.sessionOfUser) if (s === session) this.sessionOfUser.delete(k);
     if (this.closing) return; // the call record is finished by whichever node serves the parties next

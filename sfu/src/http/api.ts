@@ -27,8 +27,6 @@ export interface ApiDeps {
   appointments: Appointments;
   publicUrl?: string;
   uploads: Uploads;
-  /** Folder of session recordings (absent: recording off). */
-  recordingsRoot?: string;
   redis: import('ioredis').Redis;
   log: Logger;
 }
@@ -223,31 +221,6 @@ export function createApi(d: ApiDeps): Router {
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('cache-control', 'private, max-age=3600');
     await new Promise<void>((resolve, reject) => res.sendFile(d.uploads.files.pathOf(sha), (err) => (err ? reject(err) : resolve())));
-  }));
-
-  // Recordings: supervisors only; every view and download is audited.
-  const recDir = (sessionId: string) => {
-    if (!d.recordingsRoot || !/^[0-9a-f-]{36}$/.test(sessionId)) throw new AppError(ErrorCode.NotFound, 'no such recording');
-    const dir = path.join(d.recordingsRoot, sessionId);
-    if (!fs.existsSync(dir)) throw new AppError(ErrorCode.NotFound, 'no such recording');
-    return dir;
-  };
-
-  api.get('/recordings/:sessionId', route(async (req) => {
-    const who = await principal(req, d.tokens, ['supervisor']);
-    const dir = recDir(String(req.params.sessionId));
-    await auditEntry(d.redis, '{xw}:', { who: `${who.role}:${who.userId}`, action: 'recording-viewed', sessionId: String(req.params.sessionId) });
-    return { manifest: readManifest(dir), integrity: verifyRecording(dir) };
-  }));
-
-  api.get('/recordings/:sessionId/files/:file', route(async (req, res) => {
-    const who = await principal(req, d.tokens, ['supervisor']);
-    const dir = recDir(String(req.params.sessionId));
-    const file = parse(z.string().regex(/^[A-Za-z0-9_.-]+\.mkv$/), req.params.file);
-    if (!fs.existsSync(path.join(dir, file))) throw new AppError(ErrorCode.NotFound, 'no such segment');
-    await auditEntry(d.redis, '{xw}:', { who: `${who.role}:${who.userId}`, action: 'recording-downloaded', sessionId: String(req.params.sessionId), file });
-    res.setHeader('content-type', 'video/x-matroska');
-    await new Promise<void>((resolve, reject) => res.sendFile(path.join(dir, file), (err) => (err ? reject(err) : resolve())));
   }));
 
   return api;

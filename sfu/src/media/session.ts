@@ -60,6 +60,9 @@ export class Session {
   /** Every producer that appears / goes (the recorder follows them). */
   onProducerAdded: (party: PartyInfo, producer: types.Producer, source: TrackSource) => void = () => undefined;
   onProducerClosed: (producerId: string) => void = () => undefined;
+  /** Parties coming and going (the recording index keeps who was present when). */
+  onPartyJoined: (party: PartyInfo) => void = () => undefined;
+  onPartyLeft: (party: PartyInfo) => void = () => undefined;
 
   constructor(
     readonly id: string,
@@ -80,6 +83,7 @@ export class Session {
     const party = new Party({ ...info, partyId: randomUUID() }, address);
     for (const other of this.parties.values()) this.notifier.notify(other, 'session:partyJoined', party.info);
     this.parties.set(party.id, party);
+    this.onPartyJoined(party.info);
     return party;
   }
 
@@ -89,6 +93,7 @@ export class Session {
     this.parties.delete(partyId);
     party.closeMedia();
     for (const other of this.parties.values()) this.notifier.notify(other, 'session:partyLeft', party.info);
+    this.onPartyLeft(party.info);
   }
 
   partyInfos(): PartyInfo[] {

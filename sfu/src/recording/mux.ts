@@ -28,6 +28,9 @@ const run = promisify(execFile);
 export interface MuxedTrack {
   name: string;
   kind: 'audio' | 'video' | 'unknown';
+  codec?: string;
+  /** This track alone, playable in a browser (relative to the session's folder). */
+  file?: string;
   /** Where the track starts on the session clock. */
   offsetMs: number;
   segments: Array<{ file: string; sha256: string }>;
@@ -54,6 +57,13 @@ function anchorOf(dir: string, track: string): { firstPacketAt?: number; kind?: 
   } catch {
     return {};
   }
+}
+
+const WEBM_CODECS = new Set(['vp8', 'vp9', 'av1', 'opus', 'vorbis']);
+
+async function codecOf(file: string): Promise<string> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'json', file]);
+  return (JSON.parse(stdout) as { streams?: Array<{ codec_name?: string }> }).streams?.[0]?.codec_name ?? 'unknown';
 }
 
 async function timesOf(file: string): Promise<{ start: number; end: number }> {
@@ -128,10 +138,19 @@ export async function muxSession(dir: string): Promise<MuxResult | undefined> {
     else tracks.splice(tracks.indexOf(t), 1); // nothing playable in this track
   }
   if (tracks.length === 0) throw new Error(`no playable segment in ${dir}`);
+  // One file per track for the browser player (WebM when the codecs allow, which Chromium plays with
+  // seeking; Matroska for H.264), then all of them into session.mkv on the session clock.
   for (const [i, t] of tracks.entries()) {
     const list = path.join(out, `${i}-${t.name}.txt`);
     fs.writeFileSync(list, lists[i]!);
-    args.push('-itsoffset', (t.offsetMs / 1000).toFixed(3), '-f', 'concat', '-safe', '0', '-i', list);
+    const codec = await codecOf(path.join(dir, t.segments[0]!.file));
+    t.codec = codec;
+    t.file = path.join(PLAYBACK_DIR, `${t.name}.${WEBM_CODECS.has(codec) ? 'webm' : 'mkv'}`);
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0:0', '-c', 'copy', path.join(dir, t.file)], {
+      timeout: 10 * 60_000,
+      maxBuffer: 1 << 20,
+    });
+    args.push('-itsoffset', (t.offsetMs / 1000).toFixed(3), '-i', path.join(dir, t.file));
   }
   tracks.forEach((t, i) => args.push('-map', `${i}:0`, `-metadata:s:${i}`, `title=${t.name}`));
   const tmp = path.join(out, 'session.partial.mkv');

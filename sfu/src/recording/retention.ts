@@ -14,6 +14,8 @@ export interface RetentionDeps {
   redis: Redis;
   log: Logger;
   prefix?: string;
+  /** Per-matter policy: days to keep a session of this matter (undefined: defaultDays). */
+  daysForMatter?: (matterId: string) => Promise<number | undefined>;
 }
 
 export async function auditEntry(redis: Redis, prefix: string, entry: Record<string, string>): Promise<void> {
@@ -29,12 +31,19 @@ export async function applyRetention(d: RetentionDeps, now = Date.now()): Promis
     const closedFile = path.join(dir, 'closed.json');
     if (!fs.existsSync(closedFile)) continue;
     const { closedAt } = JSON.parse(fs.readFileSync(closedFile, 'utf8')) as { closedAt: number };
-    if (now - closedAt < d.defaultDays * 86_400_000) continue;
-    const bytes = fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    const prefix = d.prefix ?? '{xw}:';
+    const meta = await d.redis.get(`${prefix}rec:${sessionId}:meta`);
+    const matterId = meta ? (JSON.parse(meta) as { matterId?: string }).matterId : undefined;
+    const days = (matterId && (await d.daysForMatter?.(matterId).catch(() => undefined))) || d.defaultDays;
+    if (now - closedAt < days * 86_400_000) continue;
+    const bytes = (fs.readdirSync(dir, { recursive: true }) as string[]).reduce((n, f) => {
+      const st = fs.statSync(path.join(dir, f));
+      return st.isFile() ? n + st.size : n;
+    }, 0);
     fs.rmSync(dir, { recursive: true, force: true });
-    await d.redis.del(`${d.prefix ?? '{xw}:'}rec:${sessionId}:manifest`);
-    await auditEntry(d.redis, d.prefix ?? '{xw}:', { who: 'system:retention', action: 'recording-deleted', sessionId, bytes: String(bytes), retentionDays: String(d.defaultDays) });
-    d.log.info({ sessionId, bytes, retentionDays: d.defaultDays }, 'recording deleted by retention policy');
+    await d.redis.multi().del(`${prefix}rec:${sessionId}:manifest`, `${prefix}rec:${sessionId}:meta`).zrem(`${prefix}rec:index`, sessionId).exec();
+    await auditEntry(d.redis, prefix, { who: 'system:retention', action: 'recording-deleted', sessionId, bytes: String(bytes), retentionDays: String(days), ...(matterId ? { matterId } : {}) });
+    d.log.info({ sessionId, bytes, retentionDays: days, matterId }, 'recording deleted by retention policy');
     deleted.push(sessionId);
   }
   return deleted;

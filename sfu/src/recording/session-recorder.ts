@@ -13,7 +13,7 @@ import type { Logger } from '../log';
 import { GENESIS, entryHash, fileSha256, type ManifestEntry } from './manifest';
 import type { PortPool } from './port-pool';
 import { TrackRecorder } from './track-recorder';
-import { muxSession } from './mux';
+import { muxSession, type MuxResult } from './mux';
 
 export interface RecorderDeps {
   pool: PortPool;
@@ -33,6 +33,8 @@ export class SessionRecorder {
   private chain: Promise<void> = Promise.resolve();
   private poll?: NodeJS.Timeout;
   private stopped = false;
+  /** The playable files, once the session is finished and muxed. */
+  muxed?: MuxResult;
 
   constructor(
     readonly sessionId: string,
@@ -90,6 +92,7 @@ export class SessionRecorder {
     // One playable file for the supervisor; the segments stay the evidence.
     try {
       const muxed = await muxSession(this.dir);
+      this.muxed = muxed;
       if (muxed) this.d.log.info({ sessionId: this.sessionId, file: muxed.file, tracks: muxed.tracks.length, durationSec: muxed.durationSec }, 'recording muxed');
     } catch (err) {
       this.d.log.error({ err, sessionId: this.sessionId }, 'could not mux the recording (the segments are kept)');

@@ -92,6 +92,11 @@ export const Matter = z.object({
   popular: z.number().min(0).max(100),
   /** Colloquial words residents type. */
   keywords: z.array(text),
+  /**
+   * Days the session recordings of this matter are kept (supervisor policy per matter);
+   * absent: the server's RECORD_RETENTION_DAYS. Recording itself is always on: no agent can switch it off.
+   */
+  recordRetentionDays: z.number().int().min(1).max(3650).optional(),
 });
 export type Matter = z.infer<typeof Matter>;
 
