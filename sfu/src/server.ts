@@ -28,7 +28,8 @@ import { Uploads } from './documents/uploads';
 import { PortPool } from './recording/port-pool';
 import { applyRetention } from './recording/retention';
 import { CaseStore } from './cases/case-store';
-import { RecordingIndex } from './recording/recording-index';
+import { RecordingIndex, playbackOf } from './recording/recording-index';
+import { recoverRecordings } from './recording/recovery';
 import { createRecordingApi } from './http/recording-api';
 import { createCaseApi, createProgressApi } from './http/case-api';
 import { FeedbackStore } from './feedback/feedback-store';
@@ -126,6 +127,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
   retention();
   const retentionTimer = setInterval(retention, 86_400_000);
   retentionTimer.unref();
+  // Sessions of a process that died mid-call: hash what was left open, close them as recovered, mux them.
+  const recover = () =>
+    recording &&
+    void recoverRecordings({
+      root: recording.root,
+      redis: redis.redis,
+      log,
+      live: (id) => calls.recordingDir(id) !== undefined,
+      onRecovered: (id, endedAt, m) => recordingIndex.finish(id, endedAt, playbackOf(m)),
+    }).catch((err) => log.error({ err }, 'recording recovery failed'));
+  recover();
+  const recoveryTimer = setInterval(recover, 5 * 60_000);
+  recoveryTimer.unref();
   const cases = new CaseStore(redis.redis, {
     files: uploads,
     // The booth and the assigned agent refresh their view of the case at once (review verdicts reach the resident live).
@@ -184,6 +198,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     close: () =>
       (closing ??= (async () => {
         clearInterval(retentionTimer);
+        clearInterval(recoveryTimer);
         clearInterval(overdue);
         await calls.closeAndFlush('server-shutdown');
         await io.close(); // also closes httpServer

@@ -37,7 +37,7 @@ import type { AgentProfile, CallRouter, Ticket } from '../queue/call-router';
 import type { Appointments, HoursStore } from '../queue/appointments';
 import type { FeedbackStore } from '../feedback/feedback-store';
 import { SessionRecorder, type RecorderDeps } from '../recording/session-recorder';
-import type { RecordingIndex } from '../recording/recording-index';
+import { playbackOf, type RecordingIndex } from '../recording/recording-index';
 
 export type SignalingServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type User = Pick<SocketData, 'role' | 'userId' | 'name'>;
@@ -603,9 +603,7 @@ export class CallService implements PartyNotifier {
       const done = rec
         .stop()
         .then(async () => {
-          const m = rec.muxed;
-          const playback = m && { file: m.file, durationSec: m.durationSec, tracks: m.tracks.map((t) => ({ name: t.name, kind: t.kind, file: t.file ?? '', offsetMs: t.offsetMs })) };
-          await this.d.recordingIndex?.finish(session.id, endedAt, playback);
+          await this.d.recordingIndex?.finish(session.id, endedAt, playbackOf(rec.muxed));
         })
         .catch((err) => this.d.log.error({ err, sessionId: session.id }, 'recording did not close cleanly'));
       this.recordingDone.set(session.id, done);

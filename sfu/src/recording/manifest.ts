@@ -34,6 +34,24 @@ export function fileSha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
+/**
+ * Hashes a closed segment and appends its entry to the chain, on disk
+ * (manifest.jsonl) and in Redis. Returns the entry (its hash is the next `prev`).
+ */
+export async function appendSegment(
+  d: { dir: string; sessionId: string; redis: { rpush(key: string, value: string): Promise<number> }; prefix?: string },
+  at: { seq: number; prev: string },
+  track: string,
+  file: string,
+): Promise<ManifestEntry> {
+  const full = path.join(d.dir, file);
+  const base = { seq: at.seq, sessionId: d.sessionId, track, file, bytes: fs.statSync(full).size, sha256: fileSha256(full), closedAt: Date.now(), prev: at.prev };
+  const entry: ManifestEntry = { ...base, hash: entryHash(base) };
+  fs.appendFileSync(path.join(d.dir, 'manifest.jsonl'), `${JSON.stringify(entry)}\n`);
+  await d.redis.rpush(`${d.prefix ?? '{xw}:'}rec:${d.sessionId}:manifest`, JSON.stringify(entry));
+  return entry;
+}
+
 export function readManifest(dir: string): ManifestEntry[] {
   const f = path.join(dir, 'manifest.jsonl');
   if (!fs.existsSync(f)) return [];

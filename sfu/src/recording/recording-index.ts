@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { PartyInfo, PartyRole } from '@xiaowu/shared';
+import type { MuxResult } from './mux';
 
 export interface RecordingParty {
   role: PartyRole;
@@ -31,6 +32,11 @@ export interface RecordingMeta {
 }
 
 const MAX_PARTIES = 50;
+
+/** What the index keeps of a mux result. */
+export function playbackOf(m: MuxResult | undefined): RecordingMeta['playback'] {
+  return m && { file: m.file, durationSec: m.durationSec, tracks: m.tracks.map((t) => ({ name: t.name, kind: t.kind, file: t.file ?? '', offsetMs: t.offsetMs })) };
+}
 
 export class RecordingIndex {
   constructor(

@@ -10,10 +10,11 @@ import type { types } from 'mediasoup';
 import type { Redis } from 'ioredis';
 import type { PartyInfo, TrackSource } from '@xiaowu/shared';
 import type { Logger } from '../log';
-import { GENESIS, entryHash, fileSha256, type ManifestEntry } from './manifest';
+import { GENESIS, appendSegment } from './manifest';
 import type { PortPool } from './port-pool';
 import { TrackRecorder } from './track-recorder';
 import { muxSession, type MuxResult } from './mux';
+import { packetsIn, setAside } from './recovery';
 
 export interface RecorderDeps {
   pool: PortPool;
@@ -118,11 +119,13 @@ export class SessionRecorder {
   }
 
   private async append(track: string, file: string): Promise<void> {
-    const full = path.join(this.dir, file);
-    const base = { seq: this.seq, sessionId: this.sessionId, track, file, bytes: fs.statSync(full).size, sha256: fileSha256(full), closedAt: Date.now(), prev: this.prev };
-    const entry: ManifestEntry = { ...base, hash: entryHash(base) };
-    fs.appendFileSync(path.join(this.dir, 'manifest.jsonl'), `${JSON.stringify(entry)}\n`);
-    await this.d.redis.rpush(`${this.d.prefix ?? '{xw}:'}rec:${this.sessionId}:manifest`, JSON.stringify(entry));
+    // A recorder killed before its first cluster leaves a segment with a header and no media: set aside, not vouched for.
+    if ((await packetsIn(path.join(this.dir, file))) === 0) {
+      setAside(this.dir, file);
+      this.d.log.warn({ sessionId: this.sessionId, file }, 'segment without media set aside (recorder cut off)');
+      return;
+    }
+    const entry = await appendSegment({ dir: this.dir, sessionId: this.sessionId, redis: this.d.redis, prefix: this.d.prefix }, { seq: this.seq, prev: this.prev }, track, file);
     this.seq++;
     this.prev = entry.hash;
   }
