@@ -111,7 +111,24 @@ export async function startServer(config: Config): Promise<RunningServer> {
       : undefined;
   const feedback = new FeedbackStore(redis.redis);
   const recordingIndex = new RecordingIndex(redis.redis);
-  const calls = new CallService({ router, appointments, hours, catalog, accounts, pool, io, redis: redis.redis, log, recording, recordingIndex, feedback });
+  // The case store is made below (it needs the uploads); the call service reaches it through this.
+  let cases: CaseStore | undefined;
+  const calls = new CallService({
+    router,
+    appointments,
+    hours,
+    catalog,
+    accounts,
+    pool,
+    io,
+    redis: redis.redis,
+    log,
+    recording,
+    recordingIndex,
+    feedback,
+    onInterpreterJoined: ({ sessionId, boothId, interpreterId }) =>
+      void cases?.noteInterpreter(boothId, sessionId, interpreterId).catch((err) => log.error({ err, sessionId }, 'case not told about the interpreter')),
+  });
   attachSignaling(io, calls, tokens, log);
   const uploads = new Uploads(redis.redis, config.DATA_DIR, { maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024, chunkBytes: 1024 * 1024 });
   const api = createApi({ accounts, tokens, catalog, hours, appointments, uploads, publicUrl: config.PUBLIC_URL, redis: redis.redis, log });
@@ -140,7 +157,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   recover();
   const recoveryTimer = setInterval(recover, 5 * 60_000);
   recoveryTimer.unref();
-  const cases = new CaseStore(redis.redis, {
+  cases = new CaseStore(redis.redis, {
     files: uploads,
     // The booth and the assigned agent refresh their view of the case at once (review verdicts reach the resident live).
     onSaved: (c, action) => {
@@ -203,8 +220,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await calls.closeAndFlush('server-shutdown');
         await io.close(); // also closes httpServer
         pool!.close();
-        pub.disconnect();
-        sub.disconnect();
+        // quit (not disconnect): replies still on their way (the adapter's last publishes) arrive instead of rejecting unhandled.
+        await Promise.all([pub.quit().catch(() => pub.disconnect()), sub.quit().catch(() => sub.disconnect())]);
         await redis.close();
       })()),
   };

@@ -150,6 +150,7 @@ export const ACTION_LABELS: Record<string, string> = {
   expire: '容缺材料逾期',
   complete: '办结',
   withdraw: '撤回',
+  interpreter_joined: '手语翻译加入',
 };
 
 /** Applicant as shown to a viewer: full identity, or masked name and ID number with the other card fields dropped. */

@@ -76,6 +76,8 @@ export interface CallServiceDeps {
   recording?: Omit<RecorderDeps, 'redis' | 'log'>;
   /** Who was in each recorded session, its cases and playable files (for the supervisors' review). */
   recordingIndex?: RecordingIndex;
+  /** An interpreter joined a booth's session (the booth's open cases note it). */
+  onInterpreterJoined?: (info: { sessionId: string; boothId: string; interpreterId: string }) => void;
 }
 
 export class CallService implements PartyNotifier {
@@ -214,7 +216,7 @@ export class CallService implements PartyNotifier {
     this.sessions.set(sessionId, session);
     this.sessionOfUser.set(userRoom(booth), session);
     this.sessionOfUser.set(userRoom(agent), session);
-    session.onClose = (reason) => void this.onSessionClosed(session, reason);
+    session.onClose = (reason) => void this.onSessionClosed(session, reason).catch((err) => this.d.log.error({ err, sessionId: session.id }, 'closing the session record failed'));
     this.d.log.info({ sessionId, callId, agentId: agent.userId, boothId: ticket.boothId, matter: ticket.matterId }, 'call answered, session created');
 
     const info = (you: Party): SessionInfo => ({ sessionId, callId, startedAt: session.startedAt, recording: !!this.d.recording, you: you.info, parties: session.partyInfos() });
@@ -346,6 +348,8 @@ export class CallService implements PartyNotifier {
     const party = session.addParty(interp, userRoom(interp));
     this.sessionOfUser.set(userRoom(interp), session);
     session.interpreterIds.add(interp.userId);
+    const booth = [...session.parties.values()].find((p) => p.info.role === 'booth');
+    if (booth) this.d.onInterpreterJoined?.({ sessionId: session.id, boothId: booth.info.userId, interpreterId: interp.userId });
     for (const p of session.parties.values()) if (p !== party) this.notify(p, 'interp:status', { sessionId: session.id, state: 'joined', name: interp.name });
     await this.sendAgentState(interp.userId);
     this.d.log.info({ sessionId: session.id, interpreter: interp.userId, callId: ticket.ticketId }, 'interpreter joined');

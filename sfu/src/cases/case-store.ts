@@ -525,6 +525,25 @@ export class CaseStore {
   }
 
   /** pending_materials past their deadline → rejected, listing what was never supplied. Run periodically. */
+  /**
+   * An interpreter joined the session of the booth's open cases (system, from
+   * the call service): the case notes who was present (audited). Returns the
+   * case numbers changed. Final cases are left as they are.
+   */
+  async noteInterpreter(boothId: string, sessionId: string, interpreterId: string): Promise<string[]> {
+    if (!ID.test(interpreterId)) throw bad('bad interpreter id');
+    const changed: string[] = [];
+    for (const c of await this.listForBooth(boothId, 10)) {
+      if (c.sessionId !== sessionId || isFinal(c.state) || c.interpreterIds?.includes(interpreterId)) continue;
+      await this.apply(c.caseNo, { who: 'system:call' }, (x) => {
+        x.interpreterIds = [...new Set([...(x.interpreterIds ?? []), interpreterId])].slice(-5);
+        return { action: 'interpreter_joined', detail: { interpreterId, sessionId } };
+      });
+      changed.push(c.caseNo);
+    }
+    return changed;
+  }
+
   async expireOverdue(now = this.now()): Promise<Case[]> {
     // The deadline is the last millisecond of its day: overdue strictly after it.
     const due = await this.redis.zrangebyscore(this.k('cases', 'pending-due'), 0, `(${now}`);
