@@ -2,6 +2,8 @@
  * Sign-in of the agent console: POST /api/auth/login, the token kept in
  * sessionStorage (gone with the tab), one AgentDesk (one connection) per
  * signed-in session. A token the server refuses at connect signs the agent out.
+ * Supervisors sign in at the same page and get the supervisor area (no desk,
+ * no signaling connection; its REST calls sign it out when the token is refused).
  */
 import { apiRequest } from '@xiaowu/shared/client';
 import { AppError, ErrorCode, type LoginResult, type Role } from '@xiaowu/shared';
@@ -22,10 +24,13 @@ export interface AgentLogin extends LoginResult {
 
 export type AuthState =
   | { kind: 'signed-out'; message?: MessageKey }
-  | { kind: 'signed-in'; login: AgentLogin; desk: AgentDesk };
+  | { kind: 'signed-in'; login: AgentLogin; desk: AgentDesk }
+  | { kind: 'supervisor'; login: AgentLogin };
 
-/** Accounts that work at this console: agents and sign-language interpreters (supervisors not yet). */
+/** Accounts that work at the agent desk: agents and sign-language interpreters. */
 const DESK_ROLES: ReadonlySet<Role> = new Set<Role>(['agent', 'interpreter']);
+/** Accounts that may sign in at this console: the desk's, and supervisors (supervisor area). */
+const CONSOLE_ROLES: ReadonlySet<Role> = new Set<Role>([...DESK_ROLES, 'supervisor']);
 
 const STORAGE_KEY = 'xiaowu.agent.login';
 /** A stored token this close to expiry is not reused. */
@@ -36,7 +41,7 @@ function readStored(): AgentLogin | undefined {
     const raw = sessionStorage.getItem(STORAGE_KEY);
     if (!raw) return undefined;
     const l = JSON.parse(raw) as AgentLogin;
-    if (typeof l.token !== 'string' || typeof l.expiresAt !== 'number' || !l.user || !DESK_ROLES.has(l.user.role)) return undefined;
+    if (typeof l.token !== 'string' || typeof l.expiresAt !== 'number' || !l.user || !CONSOLE_ROLES.has(l.user.role)) return undefined;
     return l.expiresAt - Date.now() > MIN_VALIDITY_MS ? l : undefined;
   } catch {
     return undefined;
@@ -65,10 +70,10 @@ export class AgentAuth {
     for (const l of this.listeners) l();
   }
 
-  /** 「登录」: rejects with an AppError (UNAUTHORIZED, RATE_LIMITED, FORBIDDEN for a non-agent account…). */
+  /** 「登录」: rejects with an AppError (UNAUTHORIZED, RATE_LIMITED, FORBIDDEN for an account of another kind…). */
   async login(username: string, password: string): Promise<void> {
     const res = await apiRequest<AgentLogin>('/api/auth/login', { body: { username, password } });
-    if (!res.user || !DESK_ROLES.has(res.user.role)) throw new AppError(ErrorCode.Forbidden, `${res.user?.role} is not an agent or interpreter`);
+    if (!res.user || !CONSOLE_ROLES.has(res.user.role)) throw new AppError(ErrorCode.Forbidden, `${res.user?.role} is not an agent, interpreter or supervisor`);
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(res));
     this.open(res);
   }
@@ -81,6 +86,10 @@ export class AgentAuth {
   }
 
   private open(login: AgentLogin): void {
+    if (login.user.role === 'supervisor') {
+      this.set({ kind: 'supervisor', login });
+      return;
+    }
     const desk = new AgentDesk(login.token, login.user, { onUnauthorized: () => this.logout('agent.login.expired') });
     this.set({ kind: 'signed-in', login, desk });
   }

@@ -2,6 +2,7 @@
 import type { Messages } from './zh-CN';
 import { boothDocsEn } from './booth-docs';
 import { agentReviewEn } from './agent-review';
+import { supervisorEn } from './supervisor';
 
 export const en: Messages = {
   common: {
@@ -321,7 +322,7 @@ export const en: Messages = {
       submitting: 'Signing in…',
       required: 'Please enter your username and password',
       wrongCredentials: 'Wrong username or password',
-      notAgent: 'This account is not an agent or interpreter account and cannot use the agent console',
+      notAgent: 'This account is not an agent, interpreter or supervisor account and cannot use the console',
       expired: 'Your sign-in has expired. Please sign in again',
       loggedOut: 'You have signed out',
     },
@@ -525,4 +526,5 @@ export const en: Messages = {
   },
   boothDocs: boothDocsEn,
   agentReview: agentReviewEn,
+  supervisor: supervisorEn,
 };

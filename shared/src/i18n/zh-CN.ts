@@ -8,6 +8,7 @@ import type { CallEndReason } from '../protocol';
 import type { AgentState, AwayReason, Disposition } from '../agent-state';
 import { boothDocsZh } from './booth-docs';
 import { agentReviewZh } from './agent-review';
+import { supervisorZh } from './supervisor';
 
 /** Why a call ended, as the clients see it: the server's reasons plus local ones. */
 export type EndReason = CallEndReason | 'network' | 'error';
@@ -344,7 +345,7 @@ export const zhCN = {
       submitting: '正在登录……',
       required: '请输入用户名和密码',
       wrongCredentials: '用户名或密码不正确',
-      notAgent: '该账号不是坐席或手语翻译账号，不能登录坐席工作台',
+      notAgent: '该账号不是坐席、手语翻译或值班长账号，不能登录坐席工作台',
       expired: '登录已失效，请重新登录',
       loggedOut: '您已退出登录',
     },
@@ -557,6 +558,7 @@ export const zhCN = {
   },
   boothDocs: boothDocsZh,
   agentReview: agentReviewZh,
+  supervisor: supervisorZh,
 };
 
 export type Messages = typeof zhCN;

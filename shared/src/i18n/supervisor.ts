@@ -1,0 +1,256 @@
+/**
+ * Supervisor area texts (值班长工作台: 录像回放 now, 监控大屏 later), Chinese
+ * first, English with exactly the same keys. Wired into zh-CN.ts / en.ts
+ * under `supervisor`: use them as t('supervisor.…').
+ */
+export const supervisorZh = {
+  title: '值班长工作台',
+  userLabel: '值班长：{{name}}',
+  tabsLabel: '值班长功能',
+  tabs: {
+    recordings: '录像回放',
+  },
+  beijingTime: '（北京时间）',
+
+  list: {
+    title: '通话录像',
+    intro: '所有通话均在服务器端录像。查看和播放录像都会记入审计日志。',
+    filter: '筛选',
+    filterPlaceholder: '按晓屋、坐席、事项或办件编号筛选',
+    filterHint: '只在已加载的录像中筛选',
+    refresh: '刷新',
+    loading: '正在加载录像列表……',
+    more: '加载更早的录像',
+    loadingMore: '正在加载……',
+    noMore: '没有更早的录像了',
+    empty: '暂无录像',
+    noMatch: '已加载的录像中没有符合“{{text}}”的',
+    count: '已加载 {{count}} 条',
+    open: '回放',
+    openLabel: '回放 {{booth}} {{time}} 的录像',
+    inProgress: '进行中',
+    noPlayback: '回放文件生成中',
+    columns: {
+      startedAt: '开始时间',
+      duration: '时长',
+      booth: '晓屋',
+      matter: '办理事项',
+      parties: '坐席及手语翻译',
+      cases: '办件编号',
+      actions: '操作',
+    },
+  },
+
+  view: {
+    back: '返回录像列表',
+    loading: '正在打开录像……',
+    heading: '{{booth}} · {{matter}}',
+    startedAt: '开始于 {{time}}',
+    noPlayback: '这次通话还没有可播放的回放文件（通话仍在进行，或录像还在合成中）。',
+    consult: '政务咨询',
+  },
+
+  player: {
+    label: '录像播放器',
+    loadingTracks: '正在下载录像文件 {{percent}}%',
+    trackLoading: '下载中 {{percent}}%',
+    trackFailed: '这一路录像下载失败',
+    retry: '重新下载',
+    play: '播放',
+    pause: '暂停',
+    timeline: '播放进度（秒）',
+    time: '{{current}} / {{total}}',
+    outOfRange: '此时段没有这一路画面',
+    audioTracks: '声音',
+    mute: '静音',
+    unmute: '取消静音',
+    sources: {
+      camera: '居民摄像头',
+      document: '高拍仪',
+      agent: '坐席',
+      interpreter: '手语翻译',
+      mic: '麦克风',
+      other: '其他',
+    },
+    trackLabel: '{{name}} · {{source}}',
+  },
+
+  parties: {
+    title: '参与人员',
+    joined: '加入 {{time}}',
+    left: '离开 {{time}}',
+    stillIn: '未离开',
+    roles: {
+      booth: '晓屋（居民）',
+      agent: '坐席',
+      interpreter: '手语翻译',
+      supervisor: '值班长',
+      recorder: '录像服务',
+    },
+  },
+
+  chat: {
+    title: '文字交流记录',
+    empty: '这次通话没有文字交流',
+    jump: '跳到此处',
+    jumpLabel: '从 {{time}} 这条消息附近开始播放',
+  },
+
+  cases: {
+    title: '办件',
+    none: '这次通话没有办件',
+    loading: '正在加载办件 {{caseNo}}……',
+    failed: '办件 {{caseNo}} 加载失败',
+    caseNo: '办件编号 {{caseNo}}',
+    showFull: '显示完整信息',
+    hideFull: '隐藏完整信息',
+    maskedHint: '申请人信息默认脱敏显示',
+    phone: '联系电话',
+    materials: '材料及审核结论',
+    noMaterials: '没有材料',
+  },
+
+  integrity: {
+    title: '完整性校验',
+    ok: '校验通过：{{count}} 个分段，哈希链完整，内容未被改动',
+    failed: '校验未通过：发现 {{count}} 个问题',
+    explain: '每个录像分段都记录了 SHA-256，并与上一分段串成哈希链；删除、替换或改动任何分段都会被发现。',
+  },
+
+  segments: {
+    title: '下载原始分段（{{count}}）',
+    hint: '原始分段是取证依据；下载会记入审计日志。',
+    download: '下载',
+    downloading: '下载中……',
+    seq: '序号',
+    track: '轨道',
+    size: '大小',
+    sha256: 'SHA-256',
+  },
+};
+
+export const supervisorEn: typeof supervisorZh = {
+  title: 'Supervisor console',
+  userLabel: 'Supervisor: {{name}}',
+  tabsLabel: 'Supervisor functions',
+  tabs: {
+    recordings: 'Recordings',
+  },
+  beijingTime: ' (Beijing time)',
+
+  list: {
+    title: 'Call recordings',
+    intro: 'Every call is recorded on the server. Viewing and playing a recording is written to the audit log.',
+    filter: 'Filter',
+    filterPlaceholder: 'Filter by booth, agent, service or case number',
+    filterHint: 'Filters the recordings loaded so far',
+    refresh: 'Refresh',
+    loading: 'Loading recordings…',
+    more: 'Load older recordings',
+    loadingMore: 'Loading…',
+    noMore: 'No older recordings',
+    empty: 'No recordings yet',
+    noMatch: 'No loaded recording matches “{{text}}”',
+    count: '{{count}} loaded',
+    open: 'Play',
+    openLabel: 'Play the recording of {{booth}} at {{time}}',
+    inProgress: 'In progress',
+    noPlayback: 'Playback being prepared',
+    columns: {
+      startedAt: 'Started',
+      duration: 'Duration',
+      booth: 'Booth',
+      matter: 'Service',
+      parties: 'Agents and interpreters',
+      cases: 'Case numbers',
+      actions: 'Actions',
+    },
+  },
+
+  view: {
+    back: 'Back to recordings',
+    loading: 'Opening the recording…',
+    heading: '{{booth}} · {{matter}}',
+    startedAt: 'Started {{time}}',
+    noPlayback: 'This call has no playable files yet (the call is still going on, or the recording is being assembled).',
+    consult: 'General enquiry',
+  },
+
+  player: {
+    label: 'Recording player',
+    loadingTracks: 'Downloading the recording: {{percent}}%',
+    trackLoading: 'Downloading {{percent}}%',
+    trackFailed: 'This track could not be downloaded',
+    retry: 'Try again',
+    play: 'Play',
+    pause: 'Pause',
+    timeline: 'Position (seconds)',
+    time: '{{current}} / {{total}}',
+    outOfRange: 'No picture from this track at this point',
+    audioTracks: 'Sound',
+    mute: 'Mute',
+    unmute: 'Unmute',
+    sources: {
+      camera: 'Resident camera',
+      document: 'Document camera',
+      agent: 'Agent',
+      interpreter: 'Sign-language interpreter',
+      mic: 'Microphone',
+      other: 'Other',
+    },
+    trackLabel: '{{name}} · {{source}}',
+  },
+
+  parties: {
+    title: 'Participants',
+    joined: 'Joined {{time}}',
+    left: 'Left {{time}}',
+    stillIn: 'Did not leave',
+    roles: {
+      booth: 'Booth (resident)',
+      agent: 'Agent',
+      interpreter: 'Sign-language interpreter',
+      supervisor: 'Supervisor',
+      recorder: 'Recorder',
+    },
+  },
+
+  chat: {
+    title: 'Text chat transcript',
+    empty: 'No text messages in this call',
+    jump: 'Go here',
+    jumpLabel: 'Play from around the message at {{time}}',
+  },
+
+  cases: {
+    title: 'Cases',
+    none: 'No case was opened in this call',
+    loading: 'Loading case {{caseNo}}…',
+    failed: 'Case {{caseNo}} could not be loaded',
+    caseNo: 'Case number {{caseNo}}',
+    showFull: 'Show full details',
+    hideFull: 'Hide full details',
+    maskedHint: 'Applicant details are masked by default',
+    phone: 'Phone',
+    materials: 'Materials and verdicts',
+    noMaterials: 'No materials',
+  },
+
+  integrity: {
+    title: 'Integrity check',
+    ok: 'Passed: {{count}} segments, hash chain intact, content unaltered',
+    failed: 'Failed: {{count}} problems found',
+    explain: 'Every recording segment has its SHA-256 recorded and chained to the previous one; removing, replacing or altering any segment is detected.',
+  },
+
+  segments: {
+    title: 'Download original segments ({{count}})',
+    hint: 'The original segments are the evidence; downloads are written to the audit log.',
+    download: 'Download',
+    downloading: 'Downloading…',
+    seq: 'No.',
+    track: 'Track',
+    size: 'Size',
+    sha256: 'SHA-256',
+  },
+};
