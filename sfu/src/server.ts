@@ -30,6 +30,7 @@ import { applyRetention } from './recording/retention';
 import { CaseStore } from './cases/case-store';
 import { RecordingIndex, playbackOf } from './recording/recording-index';
 import { recoverRecordings } from './recording/recovery';
+import { CaptionService } from './captions/caption-service';
 import { createRecordingApi } from './http/recording-api';
 import { createCaseApi, createProgressApi } from './http/case-api';
 import { FeedbackStore } from './feedback/feedback-store';
@@ -129,7 +130,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     onInterpreterJoined: ({ sessionId, boothId, interpreterId }) =>
       void cases?.noteInterpreter(boothId, sessionId, interpreterId).catch((err) => log.error({ err, sessionId }, 'case not told about the interpreter')),
   });
-  attachSignaling(io, calls, tokens, log);
+  // Live captions: no speech engine ships with the system (captions answer 'unavailable' until one is plugged in, see captions/caption-service.ts).
+  // (Same port pool as the recorders: the two never collide.)
+  const captions = new CaptionService({ engine: undefined, ports: recording?.pool ?? new PortPool(config.RECORD_PORT_MIN, config.RECORD_PORT_MAX), redis: redis.redis, log });
+  attachSignaling(io, calls, tokens, log, captions);
   const uploads = new Uploads(redis.redis, config.DATA_DIR, { maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024, chunkBytes: 1024 * 1024 });
   const api = createApi({ accounts, tokens, catalog, hours, appointments, uploads, publicUrl: config.PUBLIC_URL, redis: redis.redis, log });
   // Daily retention job (and once at start).

@@ -6,3 +6,4 @@ export * from './service-hours';
 export * from './identity';
 export * from './case-state';
 export * from './case';
+export * from './captions';

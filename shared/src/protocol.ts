@@ -10,6 +10,7 @@ import { TrackSources, type Role, type PartyRole, type TrackSource } from './rol
 import { AWAY_REASONS, DISPOSITIONS, MANUAL_AGENT_STATES, type AgentState } from './agent-state';
 import type { ErrorPayload } from './errors';
 import type { CaseState } from './case-state';
+import type { CaptionSegment, CaptionState } from './captions';
 
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'id: letters, digits and _.:- only');
 
@@ -114,6 +115,8 @@ export const Requests = {
   'call:hangup': z.object({ sessionId: id }).strict(),
   /** Booth or agent: ask the sign-language interpreter pool to join this call (手语服务). */
   'interp:request': z.object({ sessionId: id }).strict(),
+  /** Any party: switch live captions of the session on or off (unavailable without a speech engine). */
+  'captions:set': z.object({ sessionId: id, on: z.boolean() }).strict(),
   /** Any party: a chat line to everyone in the session (kept with the session). */
   'chat:send': z.object({ sessionId: id, text: z.string().trim().min(1).max(1000) }).strict(),
   /** Agent: ask the booth to take a full-resolution still of a material now (remote shutter). */
@@ -234,6 +237,7 @@ export interface Responses {
   'call:hangup': Record<string, never>;
   'interp:request': QueuePosition;
   'chat:send': ChatMessage;
+  'captions:set': CaptionState;
   'doc:requestCapture': Record<string, never>;
   'doc:uploaded': Record<string, never>;
   'doc:annotate': Record<string, never>;
@@ -277,6 +281,10 @@ export interface ServerToClientEvents {
   'media:producerClosed': (info: { producerId: string }) => void;
   'media:consumerClosed': (info: { consumerId: string; producerId: string }) => void;
   'chat:message': (m: ChatMessage) => void;
+  /** A caption of one speaker's microphone (interim ones replaced by the final one with the same seq). */
+  'caption:segment': (s: CaptionSegment) => void;
+  /** Captions of the session switched on / off / unavailable. */
+  'captions:state': (s: CaptionState) => void;
   /** The interpreter for this call: being looked for, joined, left. */
   'interp:status': (info: { sessionId: string; state: 'searching' | 'joined' | 'left'; name?: string; estimatedWaitSec?: number | null }) => void;
   /** Recording started (a track is being written) or stopped. */

@@ -24,6 +24,9 @@ import { DESK_ROOM, CallService, userRoom, type SignalingServer, type User } fro
 import type { TokenService } from '../auth/tokens';
 import type { types } from 'mediasoup';
 
+import type { CaptionService } from '../captions/caption-service';
+import { captionView } from '../captions/session-view';
+
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type Handler<K extends RequestName> = (user: User, payload: z.output<(typeof Requests)[K]>) => Promise<Responses[K]>;
 
@@ -35,6 +38,7 @@ const allowed: Record<RequestName, readonly Role[]> = {
   'call:decline': ['agent', 'interpreter'],
   'call:transfer': ['agent'],
   'chat:send': ['booth', 'agent', 'interpreter', 'supervisor'],
+  'captions:set': ['booth', 'agent', 'interpreter'],
   'doc:requestCapture': ['agent'],
   'doc:uploaded': ['booth'],
   'doc:annotate': ['agent'],
@@ -53,7 +57,7 @@ const allowed: Record<RequestName, readonly Role[]> = {
   'media:closeProducer': ['booth', 'agent', 'interpreter'],
 };
 
-export function attachSignaling(io: SignalingServer, calls: CallService, tokens: TokenService, log: Logger): void {
+export function attachSignaling(io: SignalingServer, calls: CallService, tokens: TokenService, log: Logger, captions: CaptionService): void {
   const handlers: { [K in RequestName]: Handler<K> } = {
     'call:request': (u, p) => calls.request(u, p),
     'call:cancel': async (u, p) => (await calls.cancel(u, p.callId), {}),
@@ -62,6 +66,10 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
     'call:transfer': (u, p) => calls.transfer(u, p.sessionId, p.to, p.note),
     'interp:request': (u, p) => calls.requestInterpreter(u, p.sessionId),
     'chat:send': (u, p) => calls.chat(u, p.sessionId, p.text),
+    'captions:set': async (u, p) => {
+      const { session } = calls.partyOf(u, p.sessionId);
+      return captions.set(captionView(session, calls, captions), p.on);
+    },
     'doc:requestCapture': async (u, p) => (calls.relay(u, p.sessionId, ['booth'], 'doc:captureRequested', { sessionId: p.sessionId, materialId: p.materialId, by: u.name }), {}),
     'doc:uploaded': async (u, p) => (calls.relay(u, p.sessionId, ['agent', 'interpreter', 'supervisor'], 'doc:uploaded', p), {}),
     'doc:annotate': async (u, p) => (calls.relay(u, p.sessionId, ['booth', 'interpreter', 'supervisor'], 'doc:annotations', p), {}),
