@@ -2,8 +2,10 @@
  * 材料审核与受理 during a call: the case of the call (number, matter, the
  * applicant unmasked, status), the delivery mode, 开始审核, the material
  * checklist with remote capture, thumbnails and per-material verdicts (with a
- * reason the resident reads), 受理 / 补齐受理 / 不予受理, the receipt and
- * dossier PDFs, the document viewer, and guidance pushed to the booth screen.
+ * reason the resident reads), 告知承诺 instead of a certificate (the resident
+ * signs the letter at the booth; 受理 waits for it), 受理 / 补齐受理 / 不予受理,
+ * the receipt, commitment and dossier PDFs, the document viewer, and guidance
+ * pushed to the booth screen.
  */
 import { useEffect, useId, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -16,6 +18,7 @@ import {
   REASON_MAX,
   REVIEWABLE,
   acceptBlockers,
+  canCommit,
   commitmentUnsigned,
   isDone,
   noticeMaterials,
@@ -265,6 +268,8 @@ function CaseActions({ review, state, c, readOnly }: { review: CaseReview; state
   const addressOk = (a: string) => a.trim().length >= ADDRESS_MIN && a.trim().length <= ADDRESS_MAX;
   const canStart = !readOnly && (c.state === 'draft' || c.state === 'submitted');
   const blockers = acceptBlockers(c);
+  /** A committed material's letter is not signed yet: 受理 waits for the resident (the server refuses it before). */
+  const waitsCommitment = commitmentUnsigned(c);
   /** Before 受理 / refusal: the review actions are on screen (enabled as the state allows). */
   const open = c.state === 'draft' || c.state === 'submitted' || c.state === 'under_review' || c.state === 'pending_materials';
 
@@ -363,6 +368,8 @@ function CaseActions({ review, state, c, readOnly }: { review: CaseReview; state
         )}
       </fieldset>
 
+      {c.commitment && <CommitmentStatus review={review} c={c} />}
+
       <div className="case-actions" role="group" aria-label={t('agentReview.actions.title')}>
         {(c.state === 'draft' || c.state === 'submitted') && (
           <button type="button" className="btn btn-primary" data-testid="start-review" disabled={!canStart || busy !== undefined} aria-busy={busy === 'start' || undefined} onClick={start}>
@@ -376,16 +383,25 @@ function CaseActions({ review, state, c, readOnly }: { review: CaseReview; state
               type="button"
               className="btn btn-accept"
               data-testid="accept-case"
-              disabled={readOnly || c.state !== 'under_review' || busy !== undefined}
+              data-waiting={waitsCommitment ? 'commitment' : undefined}
+              disabled={readOnly || c.state !== 'under_review' || waitsCommitment || busy !== undefined}
               aria-busy={busy === 'accept' || undefined}
               aria-describedby={`${ids}-accept-hint`}
               onClick={() => void review.act('accept')}
             >
-              {busy === 'accept' ? t('agentReview.actions.accepting') : t('agentReview.actions.accept')}
+              {busy === 'accept'
+                ? t('agentReview.actions.accepting')
+                : waitsCommitment
+                  ? t('agentReview.actions.acceptWaitsCommitment')
+                  : t('agentReview.actions.accept')}
             </button>
             {c.state === 'under_review' && (
               <span id={`${ids}-accept-hint`} className="muted action-hint" data-testid="accept-hint" data-blockers={blockers.length}>
-                {blockers.length > 0 ? t('agentReview.actions.pendingBlockers', { count: blockers.length }) : t('agentReview.actions.acceptHint')}
+                {blockers.length > 0
+                  ? t('agentReview.actions.pendingBlockers', { count: blockers.length })
+                  : waitsCommitment
+                    ? t('agentReview.actions.waitsCommitmentHint')
+                    : t('agentReview.actions.acceptHint')}
               </span>
             )}
           </>
@@ -418,6 +434,25 @@ function CaseActions({ review, state, c, readOnly }: { review: CaseReview; state
       )}
 
       <CaseResult review={review} c={c} lang={i18n.language} />
+    </div>
+  );
+}
+
+/** 告知承诺书 of the case: 待签 / 已签, the materials it covers, the letter as PDF. */
+function CommitmentStatus({ review, c }: { review: CaseReview; c: CaseView }) {
+  const { t } = useTranslation();
+  const signed = c.signatures.some((s) => s.purpose === 'commitment');
+  const names = (c.commitment?.materialIds ?? []).map((id) => c.materials.find((m) => m.materialId === id)?.name ?? id);
+  return (
+    <div className={`commitment-status commitment-${signed ? 'signed' : 'unsigned'}`} data-testid="commitment-status" data-state={signed ? 'signed' : 'unsigned'} role="status" aria-live="polite">
+      <p className="commitment-status-line">
+        <strong>{signed ? `✓ ${t('agentReview.commitment.signed')}` : t('agentReview.commitment.unsigned')}</strong>
+        <span className="muted"> {t('agentReview.commitment.covers', { names: names.join('、') })}</span>
+      </p>
+      {!signed && <p className="muted commitment-status-hint">{t('agentReview.commitment.unsignedHint')}</p>}
+      <div className="result-links">
+        <PdfButton review={review} c={c} kind="commitment" testId="commitment-link" label={t('agentReview.commitment.letter')} />
+      </div>
     </div>
   );
 }
@@ -562,7 +597,7 @@ function CaseResult({ review, c, lang }: { review: CaseReview; c: CaseView; lang
 }
 
 /** Fetches one of the case's PDFs (behind the token) and opens it; a download link stays for blocked pop-ups. */
-function PdfButton({ review, c, kind, testId, label }: { review: CaseReview; c: CaseView; kind: 'receipt' | 'dossier' | 'rejection'; testId: string; label: string }) {
+function PdfButton({ review, c, kind, testId, label }: { review: CaseReview; c: CaseView; kind: 'receipt' | 'dossier' | 'rejection' | 'commitment'; testId: string; label: string }) {
   const { t } = useTranslation();
   const [opening, setOpening] = useState(false);
   const [doc, setDoc] = useState<{ url: string; version: number } | undefined>();
@@ -625,12 +660,20 @@ function Checklist({ review, state, c, live, readOnly }: ChecklistProps) {
   const { t } = useTranslation();
   const ids = useId();
   const [reasonFor, setReasonFor] = useState<{ materialId: string; verdict: Exclude<ReviewVerdict, 'accepted'> } | undefined>();
+  /** The material whose 「改为告知承诺」 waits for confirmation (one at a time, like the reason form). */
+  const [commitFor, setCommitFor] = useState<string | undefined>();
   const done = c.materials.filter(isDone).length;
 
   // A reason form of a material that can no longer be reviewed goes away.
   useEffect(() => {
     if (reasonFor && !REVIEWABLE.includes(c.state)) setReasonFor(undefined);
   }, [c.state, reasonFor]);
+  // So does a commitment confirmation that no longer applies (state moved on, or committed already).
+  const commitMaterial = commitFor ? c.materials.find((m) => m.materialId === commitFor) : undefined;
+  const commitStill = commitMaterial !== undefined && canCommit(c, commitMaterial);
+  useEffect(() => {
+    if (commitFor && !commitStill) setCommitFor(undefined);
+  }, [commitFor, commitStill]);
 
   return (
     <section className="checklist" aria-labelledby={`${ids}-title`}>
@@ -651,7 +694,15 @@ function Checklist({ review, state, c, live, readOnly }: ChecklistProps) {
             live={live && !readOnly}
             readOnly={readOnly}
             reasonVerdict={reasonFor?.materialId === m.materialId ? reasonFor.verdict : undefined}
-            onAskReason={(verdict) => setReasonFor(verdict ? { materialId: m.materialId, verdict } : undefined)}
+            onAskReason={(verdict) => {
+              setReasonFor(verdict ? { materialId: m.materialId, verdict } : undefined);
+              if (verdict) setCommitFor(undefined);
+            }}
+            confirmingCommit={commitFor === m.materialId}
+            onAskCommit={(open) => {
+              setCommitFor(open ? m.materialId : undefined);
+              if (open) setReasonFor(undefined);
+            }}
           />
         ))}
       </ul>
@@ -668,9 +719,12 @@ interface RowProps {
   readOnly: boolean;
   reasonVerdict?: Exclude<ReviewVerdict, 'accepted'>;
   onAskReason(verdict: Exclude<ReviewVerdict, 'accepted'> | undefined): void;
+  /** The 「改为告知承诺」 confirmation of this material is open. */
+  confirmingCommit: boolean;
+  onAskCommit(open: boolean): void;
 }
 
-function MaterialRow({ review, state, c, m, live, readOnly, reasonVerdict, onAskReason }: RowProps) {
+function MaterialRow({ review, state, c, m, live, readOnly, reasonVerdict, onAskReason, confirmingCommit, onAskCommit }: RowProps) {
   const { t } = useTranslation();
   const ids = useId();
   const busy = state.busy;
@@ -683,9 +737,17 @@ function MaterialRow({ review, state, c, m, live, readOnly, reasonVerdict, onAsk
     CAPTURE_STATES.includes(c.state) &&
     m.verdict !== 'committed' &&
     (c.state !== 'pending_materials' || (m.mayBeMissing && !isDone(m)));
-  const verdictBusy = busy === `verdict:${id}`;
+  const verdictBusy = busy === `verdict:${id}` || busy === `commit:${id}`;
+  /** 告知承诺 is offered for this material (the matter allows it); enabled before 受理. */
+  const offersCommit = c.terms.allowsCommitment && m.commitmentAllowed;
+  const committable = !readOnly && canCommit(c, m);
   const rescanRef = useRef<HTMLButtonElement>(null);
   const missingRef = useRef<HTMLButtonElement>(null);
+  const commitRef = useRef<HTMLButtonElement>(null);
+  const closeCommit = () => {
+    onAskCommit(false);
+    requestAnimationFrame(() => commitRef.current?.focus());
+  };
   /** Closes the reason form and puts the focus back on the button that opened it. */
   const closeReason = (verdict: 'rescan' | 'missing') => {
     onAskReason(undefined);
@@ -812,8 +874,34 @@ function MaterialRow({ review, state, c, m, live, readOnly, reasonVerdict, onAsk
           >
             {t('agentReview.materials.missing')}
           </button>
+          {offersCommit && (
+            <button
+              ref={commitRef}
+              type="button"
+              className="btn btn-small btn-verdict-commit"
+              data-testid={`verdict-commit-${id}`}
+              aria-pressed={m.verdict === 'committed'}
+              aria-expanded={confirmingCommit}
+              title={t('agentReview.materials.commitHint')}
+              disabled={!committable || busy !== undefined}
+              onClick={() => onAskCommit(!confirmingCommit)}
+            >
+              {m.verdict === 'committed' ? t('agentReview.materials.committed') : t('agentReview.materials.commit')}
+            </button>
+          )}
         </span>
       </div>
+
+      {confirmingCommit && committable && (
+        <CommitConfirm
+          m={m}
+          busy={busy}
+          onCancel={closeCommit}
+          onConfirm={async () => {
+            if (await review.commit(id)) onAskCommit(false);
+          }}
+        />
+      )}
 
       {reasonVerdict && reviewable && (
         <ReasonForm
@@ -828,6 +916,45 @@ function MaterialRow({ review, state, c, m, live, readOnly, reasonVerdict, onAsk
         />
       )}
     </li>
+  );
+}
+
+/** 「改为告知承诺」 asks once more: what the resident will do, and that it cannot be undone here. */
+function CommitConfirm({ m, busy, onCancel, onConfirm }: { m: CaseMaterial; busy?: string; onCancel(): void; onConfirm(): Promise<void> }) {
+  const { t } = useTranslation();
+  const ids = useId();
+  // Focus on 「取消」: the change cannot be undone from the console.
+  const ref = useRef<HTMLButtonElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  const sending = busy === `commit:${m.materialId}`;
+  return (
+    <div
+      className="commit-confirm"
+      role="alertdialog"
+      aria-labelledby={`${ids}-title`}
+      aria-describedby={`${ids}-text`}
+      data-testid="commit-confirm-form"
+      data-material-id={m.materialId}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          onCancel();
+        }
+      }}
+    >
+      <p id={`${ids}-title`} className="commit-confirm-title">
+        {t('agentReview.commitConfirm.title', { name: m.name })}
+      </p>
+      <p id={`${ids}-text`}>{t('agentReview.commitConfirm.text', { name: m.name })}</p>
+      <div className="form-actions">
+        <button ref={ref} type="button" className="btn btn-secondary btn-small" data-testid="commit-cancel" onClick={onCancel}>
+          {t('agentReview.commitConfirm.cancel')}
+        </button>
+        <button type="button" className="btn btn-primary btn-small" data-testid="commit-confirm" disabled={busy !== undefined} aria-busy={sending || undefined} onClick={() => void onConfirm()}>
+          {sending ? t('agentReview.commitConfirm.sending') : t('agentReview.commitConfirm.confirm')}
+        </button>
+      </div>
+    </div>
   );
 }
 

@@ -15,7 +15,7 @@ import { errorKey, type MessageKey } from '@xiaowu/shared/i18n';
 type CaseUpdated = Parameters<ServerToClientEvents['case:updated']>[0];
 
 /** What a failed action was, so the view can put the alert next to it. */
-export type ReviewOp = 'load' | 'delivery' | 'start' | 'verdict' | 'accept' | 'supply' | 'reject' | 'capture' | 'annotate' | 'guide' | 'pdf';
+export type ReviewOp = 'load' | 'delivery' | 'start' | 'verdict' | 'commit' | 'accept' | 'supply' | 'reject' | 'capture' | 'annotate' | 'guide' | 'pdf';
 
 export interface ReviewError {
   op: ReviewOp;
@@ -46,7 +46,7 @@ export interface CaseReviewState {
   order: string[];
   /** The case on screen. */
   currentNo?: string;
-  /** A case mutation on its way: 'start', 'accept', `verdict:${materialId}`, … */
+  /** A case mutation on its way: 'start', 'accept', `verdict:${materialId}`, `commit:${materialId}`, … */
   busy?: string;
   /** Why the last action failed. */
   error?: ReviewError;
@@ -76,6 +76,11 @@ export function commitmentUnsigned(c: CaseView): boolean {
   return c.materials.some((m) => m.verdict === 'committed') && !c.signatures.some((s) => s.purpose === 'commitment');
 }
 
+/** 告知承诺 can replace this material now (sfu/src/cases/case-store.ts signCommitment()). */
+export function canCommit(c: CaseView, m: CaseMaterial): boolean {
+  return c.terms.allowsCommitment && m.commitmentAllowed && m.verdict !== 'committed' && COMMIT_STATES.includes(c.state);
+}
+
 /** What the server lists by itself in a refusal notice (sfu/src/cases/case-model.ts blockingMaterials). */
 export function noticeMaterials(c: CaseView): Array<Pick<CaseMaterial, 'materialId' | 'name' | 'reason' | 'verdict' | 'mayBeMissing'>> {
   return c.materials
@@ -90,6 +95,8 @@ export function noticeMaterials(c: CaseView): Array<Pick<CaseMaterial, 'material
 
 export const REVIEWABLE: readonly CaseState[] = ['under_review', 'pending_materials'];
 export const DELIVERY_EDITABLE: readonly CaseState[] = ['draft', 'submitted', 'under_review'];
+/** A material can be turned into a 告知承诺 in these states. */
+export const COMMIT_STATES: readonly CaseState[] = ['draft', 'submitted', 'under_review'];
 /** Material files can be added (remote capture) in these states. */
 export const CAPTURE_STATES: readonly CaseState[] = ['draft', 'submitted', 'under_review', 'pending_materials'];
 
@@ -468,6 +475,11 @@ export class CaseReview {
   verdict(materialId: string, verdict: ReviewVerdict, reason?: string): Promise<boolean> {
     const why = reason?.trim().slice(0, REASON_MAX);
     return this.mutate(`verdict:${materialId}`, 'verdict', (c) => this.api.review(c.caseNo, materialId, verdict, verdict === 'accepted' ? undefined : why), materialId);
+  }
+
+  /** 「改为告知承诺」: the resident will sign a 告知承诺书 at the booth instead of handing in the material. */
+  commit(materialId: string): Promise<boolean> {
+    return this.mutate(`commit:${materialId}`, 'commit', (c) => this.api.signCommitment(c.caseNo, materialId), materialId);
   }
 
   act(action: Extract<CaseAction, 'accept' | 'supply-missing'>): Promise<boolean> {

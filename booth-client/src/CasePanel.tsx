@@ -3,15 +3,16 @@
  * checklist of materials with the agent's verdicts and reasons, capturing and
  * uploading (document camera, or a file picker without one), the agent's
  * remote shutter, the still with the agent's marks and pointer, guide items,
- * and the receipt to sign (SignStep). Everything it shows comes from the
- * CaseFlow snapshot; every action goes to CaseFlow.
+ * the 告知承诺书 and the receipt to sign (CommitmentStep, SignStep), and the
+ * reasons of a refusal with its printed notice (RejectionPanel). Everything
+ * it shows comes from the CaseFlow snapshot; every action goes to CaseFlow.
  */
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Annotation, CaseMaterial } from '@xiaowu/shared';
+import type { Annotation, CaseMaterial, CaseView } from '@xiaowu/shared';
 import { VideoView } from '@xiaowu/shared/ui';
 import type { CaseFlow, CaseFlowState, GuideView, Still } from './case-flow';
-import { SignStep } from './SignStep';
+import { CommitmentStep, PrintStatus, SignStep } from './SignStep';
 
 interface CasePanelProps {
   flow: CaseFlow;
@@ -45,9 +46,12 @@ export function CasePanel({ flow, state }: CasePanelProps) {
     else flow.captureFromCamera(materialId);
   };
 
-  const showSign = view !== undefined && (state.sign.status !== 'idle' || state.print !== undefined);
+  const showSign = view !== undefined && (state.sign.receipt.status !== 'idle' || state.print.receipt !== undefined);
+  const showCommitment = view !== undefined && showCommitmentStep(view, state);
+  const showRejection = view?.state === 'rejected';
   // New marks or guide items come into view, but never while the resident is signing (the pad must stay put).
-  const autoScroll = !showSign || state.sign.status === 'signed';
+  const signing = (showSign && state.sign.receipt.status !== 'signed') || (showCommitment && state.sign.commitment.status !== 'signed');
+  const autoScroll = !signing;
   const busy = state.upload !== undefined;
 
   return (
@@ -60,7 +64,9 @@ export function CasePanel({ flow, state }: CasePanelProps) {
     >
       <input ref={fileInput} type="file" accept={PICK_ACCEPT} className="visually-hidden" tabIndex={-1} aria-hidden="true" data-testid="capture-file-input" onChange={picked} />
       {state.withCase && <CaseHead state={state} />}
+      {showRejection && view && <RejectionPanel flow={flow} state={state} view={view} />}
       {showSign && view && <SignStep flow={flow} state={state} caseNo={view.caseNo} matterName={view.matterName} />}
+      {showCommitment && view && <CommitmentStep flow={flow} state={state} view={view} />}
       {state.withCase && state.step.kind !== 'ready' && <IdCardStep flow={flow} state={state} />}
       {state.refreshFailed && (
         <div className="message message-error case-refresh" role="alert" data-testid="case-refresh-failed">
@@ -164,6 +170,51 @@ export function CasePanel({ flow, state }: CasePanelProps) {
         </section>
       )}
     </aside>
+  );
+}
+
+/**
+ * The commitment step is on screen while the letter waits for the resident's
+ * signature and after it is signed (the printed copy, 「请等待受理」); once the
+ * case is accepted and the copy printed it makes room for the receipt.
+ */
+function showCommitmentStep(view: CaseView, state: CaseFlowState): boolean {
+  const sign = state.sign.commitment;
+  const print = state.print.commitment;
+  if (sign.status === 'idle' && print === undefined) return false;
+  const accepted = view.state !== 'draft' && view.state !== 'submitted' && view.state !== 'under_review';
+  return !(accepted && sign.status === 'signed' && print?.state === 'printed');
+}
+
+/**
+ * 不予受理 / 补正告知: every reason at once (一次性告知) in large type, what to
+ * do next, and the notice printed at once to take home.
+ */
+function RejectionPanel({ flow, state, view }: { flow: CaseFlow; state: CaseFlowState; view: CaseView }) {
+  const { t } = useTranslation();
+  const ref = useRef<HTMLElement>(null);
+  const reasons = view.rejection?.reasons ?? [];
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'nearest' });
+  }, []);
+  return (
+    <section ref={ref} className="rejection-panel" data-testid="rejection-panel" data-count={reasons.length} aria-labelledby="rejection-title" aria-live="polite">
+      <h2 id="rejection-title" className="rejection-title">
+        {t('boothDocs.call.rejection.title')}
+      </h2>
+      <p className="rejection-intro">{t('boothDocs.call.rejection.intro', { n: reasons.length })}</p>
+      <ol className="rejection-reasons">
+        {reasons.map((r, i) => (
+          <li key={i} className="rejection-reason" data-testid="rejection-reason">
+            {r}
+          </li>
+        ))}
+      </ol>
+      <p className="rejection-next" data-testid="rejection-next">
+        {t('boothDocs.call.rejection.next')}
+      </p>
+      <PrintStatus flow={flow} doc="rejection" print={state.print.rejection} />
+    </section>
   );
 }
 

@@ -1,13 +1,24 @@
 /**
- * 受理回执 at the booth: once the case is accepted (or accepted with documents
- * to follow) the resident signs the receipt on the touch screen; the signed
- * receipt is printed and the case number shown in very large digits to note
- * (progress can be looked up later at any booth). The steps themselves live
- * in CaseFlow; this is only their screen.
+ * What the resident signs and takes home at the booth, as screens over the
+ * steps in CaseFlow:
+ *
+ * - 告知承诺书 (CommitmentStep): when the agent lets a signed commitment
+ *   replace a certificate, the resident reads the whole letter in large type,
+ *   signs it on the touch screen, and the signed letter is printed to keep;
+ *   the agent can accept the case (受理) only after that.
+ * - 受理回执 (SignStep): once the case is accepted (or accepted with
+ *   documents to follow) the resident signs the receipt; the signed receipt
+ *   is printed and the case number shown in very large digits to note
+ *   (progress can be looked up later at any booth).
+ *
+ * Both use the same pad block (SignPad) and print status (PrintStatus); only
+ * one of them has a pad on screen at a time (the commitment comes before 受理,
+ * the receipt after it).
  */
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CaseFlow, CaseFlowState } from './case-flow';
+import type { CaseView } from '@xiaowu/shared';
+import type { CaseFlow, CaseFlowState, PrintDoc, PrintState, SignPurpose, SignState } from './case-flow';
 import { SignaturePad, type SignaturePadHandle } from './SignaturePad';
 
 interface SignStepProps {
@@ -55,20 +66,28 @@ async function atLeastMinSize(png: Blob): Promise<Blob> {
   }
 }
 
-export function SignStep({ flow, state, caseNo, matterName }: SignStepProps) {
+/** Where the texts of each signing step live (the same sub-keys: loading, padLabel, clear, submit…). */
+const SIGN_TEXTS = { receipt: 'sign', commitment: 'commitment' } as const satisfies Record<SignPurpose, string>;
+/** Where the texts of each print status live (the same sub-keys: printing, printed, failedTitle, problems, retry). */
+const PRINT_TEXTS = { receipt: 'print', commitment: 'commitmentPrint', rejection: 'rejectionPrint' } as const satisfies Record<PrintDoc, string>;
+/** Test ids of each print status and its retry button (the receipt's are the original ones). */
+const PRINT_IDS: Record<PrintDoc, { status: string; retry: string }> = {
+  receipt: { status: 'print-status', retry: 'print-retry' },
+  commitment: { status: 'commitment-print-status', retry: 'commitment-print-retry' },
+  rejection: { status: 'rejection-print-status', retry: 'rejection-print-retry' },
+};
+
+/**
+ * The pad with 重签 / 确认签名, and the document's loading / error states below
+ * it (nothing above the pad moves while the resident signs).
+ */
+function SignPad({ flow, purpose, sign, height = 240 }: { flow: CaseFlow; purpose: SignPurpose; sign: SignState; height?: number }) {
   const { t } = useTranslation();
   const pad = useRef<SignaturePadHandle>(null);
-  const section = useRef<HTMLElement>(null);
   const [empty, setEmpty] = useState(true);
-  const { sign, print } = state;
-  const signed = sign.status === 'signed';
+  const k = SIGN_TEXTS[purpose];
   const submitting = sign.status === 'submitting';
   const canSubmit = (sign.status === 'ready' || sign.status === 'submit-error') && !empty;
-
-  // The step appears in the middle of the call: bring it (and the whole pad) into view.
-  useEffect(() => {
-    section.current?.scrollIntoView({ block: 'nearest', behavior: 'auto' });
-  }, [signed]);
 
   const submit = async () => {
     const p = pad.current;
@@ -83,10 +102,95 @@ export function SignStep({ flow, state, caseNo, matterName }: SignStepProps) {
       setEmpty(true);
       return;
     }
-    await flow.submitSignature(png);
+    await flow.submitSignature(purpose, png);
   };
 
-  const printState = print?.state ?? 'printing';
+  return (
+    <>
+      <SignaturePad ref={pad} height={height} data-testid="signature-pad" label={t(`boothDocs.call.${k}.padLabel`)} onChange={(isEmpty) => setEmpty(isEmpty)} />
+      {sign.status === 'loading' && (
+        <p className="sign-status" role="status">
+          <span className="banner-spinner" aria-hidden="true" />
+          {t(`boothDocs.call.${k}.loading`)}
+        </p>
+      )}
+      {sign.status === 'load-error' && (
+        <div className="message message-error sign-error" role="alert" data-testid="sign-error">
+          <strong>{t(`boothDocs.call.${k}.loadFailed`)}</strong>
+          <span>{t(sign.error)}</span>
+          <button type="button" className="btn btn-primary" data-testid="sign-retry" onClick={() => flow.retryDocument(purpose)}>
+            {t('boothDocs.call.retry')}
+          </button>
+        </div>
+      )}
+      {sign.status === 'submit-error' && (
+        <p className="message message-error sign-error" role="alert" data-testid="sign-error">
+          <strong>{t(`boothDocs.call.${k}.submitFailed`)}</strong>
+          <span>{t(sign.error)}</span>
+        </p>
+      )}
+      <div className="sign-actions">
+        <button
+          type="button"
+          className="btn btn-secondary"
+          data-testid="sign-clear"
+          disabled={submitting}
+          onClick={() => {
+            pad.current?.clear();
+            setEmpty(true);
+          }}
+        >
+          {t(`boothDocs.call.${k}.clear`)}
+        </button>
+        <button type="button" className="btn btn-primary" data-testid="sign-submit" disabled={!canSubmit || submitting} aria-busy={submitting || undefined} onClick={() => void submit()}>
+          {submitting ? t(`boothDocs.call.${k}.submitting`) : t(`boothDocs.call.${k}.submit`)}
+        </button>
+      </div>
+      {empty && !submitting && <p className="sign-next">{t(`boothDocs.call.${k}.emptyHint`)}</p>}
+    </>
+  );
+}
+
+/** Printing a document for the resident: in progress, done (take it), or failed with the reason and 「重新打印」. */
+export function PrintStatus({ flow, doc, print }: { flow: CaseFlow; doc: PrintDoc; print: PrintState | undefined }) {
+  const { t } = useTranslation();
+  const k = PRINT_TEXTS[doc];
+  const state = print?.state ?? 'printing';
+  return (
+    <div className={`print-status print-${state}`} data-testid={PRINT_IDS[doc].status} data-state={state} role={state === 'failed' ? 'alert' : 'status'}>
+      {state === 'printing' && (
+        <p className="print-line">
+          <span className="banner-spinner" aria-hidden="true" />
+          {t(`boothDocs.call.${k}.printing`)}
+        </p>
+      )}
+      {state === 'printed' && <p className="print-line print-done">{t(`boothDocs.call.${k}.printed`)}</p>}
+      {print?.state === 'failed' && (
+        <>
+          <p className="print-line">
+            <strong>{t(`boothDocs.call.${k}.failedTitle`)}</strong>
+          </p>
+          <p className="print-problem">{t(`boothDocs.call.${k}.problems.${print.reason}`)}</p>
+          <button type="button" className="btn btn-primary" data-testid={PRINT_IDS[doc].retry} onClick={() => flow.retryPrint(doc)}>
+            {t(`boothDocs.call.${k}.retry`)}
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
+/** 受理回执: sign, then the printed receipt and the case number to note. */
+export function SignStep({ flow, state, caseNo, matterName }: SignStepProps) {
+  const { t } = useTranslation();
+  const section = useRef<HTMLElement>(null);
+  const sign = state.sign.receipt;
+  const signed = sign.status === 'signed';
+
+  // The step appears in the middle of the call: bring it (and the whole pad) into view.
+  useEffect(() => {
+    section.current?.scrollIntoView({ block: 'nearest', behavior: 'auto' });
+  }, [signed]);
 
   return (
     <section ref={section} className={`sign-step sign-${sign.status}`} data-testid="sign-panel" data-state={sign.status} aria-labelledby="sign-step-title">
@@ -101,52 +205,7 @@ export function SignStep({ flow, state, caseNo, matterName }: SignStepProps) {
             <span className="sign-summary-matter">{t('boothDocs.call.matter', { name: matterName })}</span>
           </div>
           {/* Statuses and errors go below the pad: nothing above it moves while the resident signs. */}
-          <SignaturePad
-            ref={pad}
-            height={240}
-            data-testid="signature-pad"
-            label={t('boothDocs.call.sign.padLabel')}
-            onChange={(isEmpty) => setEmpty(isEmpty)}
-          />
-          {sign.status === 'loading' && (
-            <p className="sign-status" role="status">
-              <span className="banner-spinner" aria-hidden="true" />
-              {t('boothDocs.call.sign.loading')}
-            </p>
-          )}
-          {sign.status === 'load-error' && (
-            <div className="message message-error sign-error" role="alert" data-testid="sign-error">
-              <strong>{t('boothDocs.call.sign.loadFailed')}</strong>
-              <span>{t(sign.error)}</span>
-              <button type="button" className="btn btn-primary" data-testid="sign-retry" onClick={() => flow.retryReceipt()}>
-                {t('boothDocs.call.retry')}
-              </button>
-            </div>
-          )}
-          {sign.status === 'submit-error' && (
-            <p className="message message-error sign-error" role="alert" data-testid="sign-error">
-              <strong>{t('boothDocs.call.sign.submitFailed')}</strong>
-              <span>{t(sign.error)}</span>
-            </p>
-          )}
-          <div className="sign-actions">
-            <button
-              type="button"
-              className="btn btn-secondary"
-              data-testid="sign-clear"
-              disabled={submitting}
-              onClick={() => {
-                pad.current?.clear();
-                setEmpty(true);
-              }}
-            >
-              {t('boothDocs.call.sign.clear')}
-            </button>
-            <button type="button" className="btn btn-primary" data-testid="sign-submit" disabled={!canSubmit || submitting} aria-busy={submitting || undefined} onClick={() => void submit()}>
-              {submitting ? t('boothDocs.call.sign.submitting') : t('boothDocs.call.sign.submit')}
-            </button>
-          </div>
-          {empty && !submitting && <p className="sign-next">{t('boothDocs.call.sign.emptyHint')}</p>}
+          <SignPad flow={flow} purpose="receipt" sign={sign} />
         </>
       ) : (
         <>
@@ -156,36 +215,69 @@ export function SignStep({ flow, state, caseNo, matterName }: SignStepProps) {
             </span>
             {t('boothDocs.call.sign.accepted')}
           </h2>
-          <div
-            className={`print-status print-${printState}`}
-            data-testid="print-status"
-            data-state={printState}
-            role={printState === 'failed' ? 'alert' : 'status'}
-          >
-            {printState === 'printing' && (
-              <p className="print-line">
-                <span className="banner-spinner" aria-hidden="true" />
-                {t('boothDocs.call.print.printing')}
-              </p>
-            )}
-            {printState === 'printed' && <p className="print-line print-done">{t('boothDocs.call.print.printed')}</p>}
-            {print?.state === 'failed' && (
-              <>
-                <p className="print-line">
-                  <strong>{t('boothDocs.call.print.failedTitle')}</strong>
-                </p>
-                <p className="print-problem">{t(`boothDocs.call.print.problems.${print.reason}`)}</p>
-                <button type="button" className="btn btn-primary" data-testid="print-retry" onClick={() => flow.retryPrint()}>
-                  {t('boothDocs.call.print.retry')}
-                </button>
-              </>
-            )}
-          </div>
+          <PrintStatus flow={flow} doc="receipt" print={state.print.receipt} />
           <div className="sign-summary sign-summary-done">
             <span className="sign-summary-label">{t('boothDocs.call.caseNumber')}</span>
             <BigCaseNumber caseNo={caseNo} testId="sign-case-number" />
             <span className="sign-next">{t('boothDocs.call.sign.noteNumber')}</span>
           </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+/**
+ * 告知承诺书: the whole letter the resident commits to, in large type and
+ * scrollable, the materials it stands in for, the pad; once signed, the
+ * printed copy and 「请等待工作人员受理」.
+ */
+export function CommitmentStep({ flow, state, view }: { flow: CaseFlow; state: CaseFlowState; view: CaseView }) {
+  const { t } = useTranslation();
+  const section = useRef<HTMLElement>(null);
+  const sign = state.sign.commitment;
+  const signed = sign.status === 'signed';
+  const commitment = view.commitment;
+  const names = (commitment?.materialIds ?? []).map((id) => view.materials.find((m) => m.materialId === id)?.name ?? id);
+  const waiting = view.state === 'draft' || view.state === 'submitted' || view.state === 'under_review';
+
+  useEffect(() => {
+    section.current?.scrollIntoView({ block: 'nearest', behavior: 'auto' });
+  }, [signed]);
+
+  return (
+    <section
+      ref={section}
+      className={`sign-step commitment-step sign-${sign.status}`}
+      data-testid="commitment-panel"
+      data-state={sign.status}
+      aria-labelledby="commitment-step-title"
+    >
+      {!signed ? (
+        <>
+          <h2 id="commitment-step-title" className="sign-title">
+            {t('boothDocs.call.commitment.title')}
+          </h2>
+          <p className="commitment-intro">{t('boothDocs.call.commitment.intro', { names: names.join('、') })}</p>
+          {/* The letter scrolls inside its frame: title, letter, pad and buttons all fit on the kiosk screen at once. */}
+          <div className="commitment-letter" tabIndex={0} role="region" aria-label={t('boothDocs.call.commitment.letterLabel')}>
+            <p className="commitment-text" data-testid="commitment-text" lang="zh-CN">
+              {commitment?.text ?? ''}
+            </p>
+          </div>
+          {/* Statuses and errors go below the pad: nothing above it moves while the resident signs. */}
+          <SignPad flow={flow} purpose="commitment" sign={sign} height={200} />
+        </>
+      ) : (
+        <>
+          <h2 id="commitment-step-title" className="sign-title sign-done-title">
+            <span className="sign-done-mark" aria-hidden="true">
+              ✓
+            </span>
+            {t('boothDocs.call.commitment.signed')}
+          </h2>
+          <PrintStatus flow={flow} doc="commitment" print={state.print.commitment} />
+          {waiting && <p className="sign-next commitment-next">{t('boothDocs.call.commitment.waitAccept')}</p>}
         </>
       )}
     </section>

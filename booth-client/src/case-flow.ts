@@ -3,8 +3,11 @@
  * into BoothCall: reading the ID card and opening the case, keeping the newest
  * view of it (case:updated), capturing and uploading materials (the booth's
  * own button, or the agent's remote shutter), the agent's marks, pointer and
- * guide items on the stills this booth took, and signing and printing the
- * acceptance receipt (受理回执).
+ * guide items on the stills this booth took, and the documents the resident
+ * signs and keeps: the 告知承诺书 (read and signed before 受理 when the agent
+ * lets a commitment replace a certificate, then printed), the acceptance
+ * receipt (受理回执, signed and printed after 受理), and the 不予受理 /
+ * 补正告知书 (printed at once when the case is refused).
  *
  * One CaseFlow per call. Like BoothCall it publishes immutable snapshots and
  * every async step checks that the flow is still alive (and, where a step can
@@ -66,14 +69,22 @@ export type GuideView =
   | { kind: 'sample'; materialId: string; name: string; hint?: string }
   | { kind: 'highlight'; fileSha256: string; x: number; y: number; w: number; h: number; text?: string };
 
+/** The documents the resident signs at the booth: the commitment letter before 受理, the receipt after it. */
+export type SignPurpose = 'commitment' | 'receipt';
+export const SIGN_PURPOSES: readonly SignPurpose[] = ['commitment', 'receipt'];
+
+/** One document to sign: loaded (its SHA-256 is what the signature is bound to), signed, recorded. */
 export type SignState =
   | { status: 'idle' }
   | { status: 'loading' }
   | { status: 'load-error'; error: MessageKey }
-  | { status: 'ready'; receiptSha256: string }
-  | { status: 'submitting'; receiptSha256: string }
-  | { status: 'submit-error'; receiptSha256: string; error: MessageKey }
+  | { status: 'ready'; documentSha256: string }
+  | { status: 'submitting'; documentSha256: string }
+  | { status: 'submit-error'; documentSha256: string; error: MessageKey }
   | { status: 'signed' };
+
+/** The documents the booth prints for the resident to keep. */
+export type PrintDoc = SignPurpose | 'rejection';
 
 export type PrintProblem = PrinterError['reason'] | 'fetch';
 export type PrintState = { state: 'printing' } | { state: 'printed' } | { state: 'failed'; reason: PrintProblem };
@@ -104,8 +115,10 @@ export interface CaseFlowState {
   annotations: Readonly<Record<string, Annotation[]>>;
   pointer?: { sha256: string; x: number; y: number };
   guide?: GuideView;
-  sign: SignState;
-  print?: PrintState;
+  /** Per document: 'commitment' while a 告知承诺书 waits for the resident's signature, 'receipt' after 受理. */
+  sign: Readonly<Record<SignPurpose, SignState>>;
+  /** Per printed document; absent until it is first sent to the printer. */
+  print: Readonly<Partial<Record<PrintDoc, PrintState>>>;
 }
 
 export interface CaseFlowDeps {
@@ -127,7 +140,29 @@ const REMOTE_NOTICE_MS = 4_000;
 const REFRESH_RETRY_MS = 5_000;
 
 const CAN_ATTACH = new Set(['draft', 'submitted', 'under_review', 'pending_materials']);
+/** The receipt is signed once the case is accepted (or accepted with documents to follow). */
 const SIGNABLE = new Set(['accepted', 'pending_materials']);
+/** The commitment letter is signed before 受理 (the server refuses 受理 until it is). */
+const COMMITTABLE = new Set(['draft', 'submitted', 'under_review']);
+
+/** What the document is called on the print job (the kiosk's print queue shows it). */
+const PRINT_TITLES: Record<PrintDoc, string> = {
+  receipt: '受理回执',
+  commitment: '告知承诺书',
+  rejection: '不予受理告知书',
+};
+
+/** Whether the case wants the resident's signature on this document now. */
+function wantsSignature(view: CaseView, purpose: SignPurpose): boolean {
+  if (view.signatures.some((s) => s.purpose === purpose)) return false;
+  if (purpose === 'receipt') return SIGNABLE.has(view.state);
+  return view.commitment !== undefined && view.materials.some((m) => m.verdict === 'committed') && COMMITTABLE.has(view.state);
+}
+
+/** What the commitment letter covers: when it changes, the letter loaded for signing is out of date. */
+function commitmentKey(view: CaseView | undefined): string {
+  return view?.commitment?.materialIds.join(',') ?? '';
+}
 
 function extensionOf(type: string): string {
   if (type === 'image/jpeg') return 'jpg';
@@ -169,9 +204,14 @@ export class CaseFlow {
   /** The newest version announced by case:updated, per case of this booth. */
   private readonly announced = new Map<string, number>();
   private refreshing = false;
-  /** Bumped when the receipt step starts over (or is dropped): older results are ignored. */
-  private signGen = 0;
-  private signedPdf: Blob | undefined;
+  /** Per document, bumped when its signing step starts over (or is dropped): older results are ignored. */
+  private readonly signGen: Record<SignPurpose, number> = { commitment: 0, receipt: 0 };
+  /** The commitment letter being signed covers these materials (commitmentKey). */
+  private commitmentLoadedFor = '';
+  /** Documents fetched for printing (the signed versions): a reprint does not fetch again. */
+  private readonly printable = new Map<PrintDoc, Blob>();
+  /** Bumped by every print attempt per document. */
+  private readonly printGen: Record<PrintDoc, number> = { commitment: 0, receipt: 0, rejection: 0 };
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly d: CaseFlowDeps) {
@@ -189,7 +229,8 @@ export class CaseFlow {
       docStream: null,
       stills: {},
       annotations: {},
-      sign: { status: 'idle' },
+      sign: { commitment: { status: 'idle' }, receipt: { status: 'idle' } },
+      print: {},
     };
   }
 
@@ -232,7 +273,7 @@ export class CaseFlow {
     this.timers.clear();
     for (const s of Object.values(this.state.stills)) if (s.url) URL.revokeObjectURL(s.url);
     this.applicant = undefined;
-    this.signedPdf = undefined;
+    this.printable.clear();
   }
 
   // --- document camera -----------------------------------------------------
@@ -356,15 +397,23 @@ export class CaseFlow {
   }
 
   private afterCaseChange(view: CaseView): void {
-    const signable = SIGNABLE.has(view.state);
-    const signed = view.signatures.some((s) => s.purpose === 'receipt');
-    const { sign } = this.state;
-    if (signable && !signed && sign.status === 'idle') void this.prepareReceipt();
-    else if (!signable && sign.status !== 'idle' && sign.status !== 'signed') {
-      // Withdrawn (or otherwise no longer signable) before the resident signed.
-      this.signGen++;
-      this.set({ sign: { status: 'idle' } });
+    for (const purpose of SIGN_PURPOSES) {
+      const sign = this.state.sign[purpose];
+      const wanted = wantsSignature(view, purpose);
+      if (wanted && sign.status === 'idle') void this.prepareDocument(purpose);
+      else if (wanted && purpose === 'commitment' && commitmentKey(view) !== this.commitmentLoadedFor && sign.status !== 'submitting' && sign.status !== 'signed') {
+        // The agent let another material be replaced: the letter to sign is a new one.
+        void this.prepareDocument(purpose);
+      } else if (!wanted && sign.status !== 'idle' && sign.status !== 'signed') {
+        // Our own signature, announced before its answer came back: submitSignature finishes the step.
+        if (sign.status === 'submitting' && view.signatures.some((s) => s.purpose === purpose)) continue;
+        // Withdrawn, refused, signed elsewhere… before the resident signed here: the step goes away.
+        this.signGen[purpose]++;
+        this.setSign(purpose, { status: 'idle' });
+      }
     }
+    // 不予受理 / 补正: the notice is printed at once, for the resident to take home.
+    if (view.state === 'rejected' && this.state.print.rejection === undefined) void this.printDocument('rejection');
   }
 
   // --- captures and uploads -------------------------------------------------
@@ -602,88 +651,100 @@ export class CaseFlow {
     if (this.state.guide) this.set({ guide: undefined });
   }
 
-  // --- the acceptance receipt -----------------------------------------------
+  // --- documents to sign and print (告知承诺书, 受理回执, 告知书) ----------------
 
-  /** The unsigned receipt and its SHA-256 (the document the resident signs). */
-  private async prepareReceipt(): Promise<void> {
+  private setSign(purpose: SignPurpose, sign: SignState): void {
+    this.set({ sign: { ...this.state.sign, [purpose]: sign } });
+  }
+
+  private setPrint(doc: PrintDoc, print: PrintState): void {
+    this.set({ print: { ...this.state.print, [doc]: print } });
+  }
+
+  /** The unsigned document and its SHA-256 (what the resident signs). */
+  private async prepareDocument(purpose: SignPurpose): Promise<void> {
     const caseNo = this.state.caseView?.caseNo;
     if (!caseNo) return;
-    const gen = ++this.signGen;
-    const current = () => !this.disposed && gen === this.signGen;
-    this.set({ sign: { status: 'loading' } });
+    const gen = ++this.signGen[purpose];
+    const current = () => !this.disposed && gen === this.signGen[purpose];
+    if (purpose === 'commitment') this.commitmentLoadedFor = commitmentKey(this.state.caseView);
+    this.setSign(purpose, { status: 'loading' });
     try {
-      const pdf = await this.cases.pdf(caseNo, 'receipt');
-      const receiptSha256 = await sha256Hex(pdf);
+      const pdf = await this.cases.pdf(caseNo, purpose);
+      const documentSha256 = await sha256Hex(pdf);
       if (!current()) return;
-      this.set({ sign: { status: 'ready', receiptSha256 } });
+      this.setSign(purpose, { status: 'ready', documentSha256 });
     } catch (err) {
       if (!current()) return;
-      console.error('receipt not loaded', err);
-      this.set({ sign: { status: 'load-error', error: errorKey(err) } });
+      console.error(`${purpose} not loaded`, err);
+      this.setSign(purpose, { status: 'load-error', error: errorKey(err) });
     }
   }
 
-  /** 「重试」 when the receipt could not be loaded. */
-  retryReceipt(): void {
-    if (this.state.sign.status === 'load-error') void this.prepareReceipt();
+  /** 「重试」 when the document to sign could not be loaded. */
+  retryDocument(purpose: SignPurpose): void {
+    if (this.state.sign[purpose].status === 'load-error') void this.prepareDocument(purpose);
   }
 
-  /** 「确认签名」: the signature PNG → upload → recorded over the receipt → the signed receipt printed. */
-  async submitSignature(png: Blob): Promise<void> {
-    const { sign, caseView } = this.state;
+  /** 「确认签名」: the signature PNG → upload → recorded over the document → the signed document printed. */
+  async submitSignature(purpose: SignPurpose, png: Blob): Promise<void> {
+    const { caseView } = this.state;
+    const sign = this.state.sign[purpose];
     if ((sign.status !== 'ready' && sign.status !== 'submit-error') || !caseView) return;
-    const { receiptSha256 } = sign;
+    const { documentSha256 } = sign;
     const caseNo = caseView.caseNo;
-    const gen = this.signGen;
-    const current = () => !this.disposed && gen === this.signGen;
-    this.set({ sign: { status: 'submitting', receiptSha256 } });
+    const gen = this.signGen[purpose];
+    const current = () => !this.disposed && gen === this.signGen[purpose];
+    this.setSign(purpose, { status: 'submitting', documentSha256 });
     try {
-      const { sha256 } = await uploadFile(png, { token: this.d.token(), fileName: `receipt-signature-${caseNo}.png`, signal: this.abort.signal });
+      const { sha256 } = await uploadFile(png, { token: this.d.token(), fileName: `${purpose}-signature-${caseNo}.png`, signal: this.abort.signal });
       if (!current()) return;
-      const view = await this.cases.addSignature(caseNo, 'receipt', sha256, receiptSha256);
+      const view = await this.cases.addSignature(caseNo, purpose, sha256, documentSha256);
       if (!current()) return;
-      this.set({ sign: { status: 'signed' } });
+      this.setSign(purpose, { status: 'signed' });
       this.takeView(view);
     } catch (err) {
       if (!current()) return;
-      console.error('signature not recorded', err);
-      this.set({ sign: { status: 'submit-error', receiptSha256, error: errorKey(err) } });
+      console.error(`${purpose} signature not recorded`, err);
+      this.setSign(purpose, { status: 'submit-error', documentSha256, error: errorKey(err) });
       return;
     }
-    await this.printReceipt();
+    await this.printDocument(purpose);
   }
 
   /** 「重新打印」 */
-  retryPrint(): void {
-    if (this.state.print?.state === 'failed') void this.printReceipt();
+  retryPrint(doc: PrintDoc): void {
+    if (this.state.print[doc]?.state === 'failed') void this.printDocument(doc);
   }
 
-  private async printReceipt(): Promise<void> {
+  private async printDocument(doc: PrintDoc): Promise<void> {
     const caseNo = this.state.caseView?.caseNo;
     if (!caseNo || this.disposed) return;
-    this.set({ print: { state: 'printing' } });
-    let pdf = this.signedPdf;
+    const gen = ++this.printGen[doc];
+    const current = () => !this.disposed && gen === this.printGen[doc];
+    this.setPrint(doc, { state: 'printing' });
+    let pdf = this.printable.get(doc);
     if (!pdf) {
       try {
-        // Fetched again: now it carries the signature.
-        pdf = await this.cases.pdf(caseNo, 'receipt');
-        if (this.disposed) return;
-        this.signedPdf = pdf;
+        // Fetched after signing: now it carries the signature.
+        pdf = await this.cases.pdf(caseNo, doc);
+        if (!current()) return;
+        this.printable.set(doc, pdf);
       } catch (err) {
-        if (this.disposed) return;
-        console.error('signed receipt not loaded', err);
-        this.set({ print: { state: 'failed', reason: 'fetch' } });
+        if (!current()) return;
+        console.error(`${doc} not loaded for printing`, err);
+        this.setPrint(doc, { state: 'failed', reason: 'fetch' });
         return;
       }
     }
     try {
-      await this.d.devices.printer.print(pdf, `受理回执 ${caseNo}`);
-      if (this.disposed) return;
-      this.set({ print: { state: 'printed' } });
+      await this.d.devices.printer.print(pdf, `${PRINT_TITLES[doc]} ${caseNo}`);
+      if (!current()) return;
+      this.setPrint(doc, { state: 'printed' });
     } catch (err) {
-      if (this.disposed) return;
-      console.error('receipt not printed', err);
-      this.set({ print: { state: 'failed', reason: err instanceof PrinterError ? err.reason : 'failed' } });
+      if (!current()) return;
+      console.error(`${doc} not printed`, err);
+      this.setPrint(doc, { state: 'failed', reason: err instanceof PrinterError ? err.reason : 'failed' });
     }
   }
 }

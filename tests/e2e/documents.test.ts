@@ -15,67 +15,19 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, KIOSK, newPage } from '../support/browser';
 import { callState, goAvailable, openConsole } from '../support/pages';
 import { startTestServer, waitFor, type TestServer } from '../support/server';
 import { api } from '../support/api';
 import { pdfText } from '../support/pdf';
+import { drawSignature, launchBoothBrowser, makeDocumentVideo, openConfiguredBooth, startPrintService, type PrintService } from '../support/documents';
 
 const MATTER = 'minzheng-marriage-record';
-const FONT = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
-
-/** A printed page as the document camera sees it: black Chinese text on white, 1280×720, 5 fps. */
-function makeDocumentVideo(dir: string): string {
-  const file = path.join(dir, 'document.y4m');
-  const text = (t: string, size: number, y: number) => `drawtext=fontfile=${FONT}:text='${t}':fontsize=${size}:x=120:y=${y}:fontcolor=black`;
-  execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'color=c=white:s=1280x720:r=5:d=2',
-    // Light sensor noise, different in every frame: two stills of the page are never byte-identical (as with a real camera).
-    '-vf', [text('居民身份证复印件', 96, 160), text('姓名 张建国', 72, 360), text('公民身份号码 11010519491231002X', 56, 520), 'noise=alls=10:allf=t'].join(','),
-    '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', file,
-  ]);
-  return file;
-}
-
-/** The kiosk's print service, on loopback: keeps every job it is sent. */
-async function startPrintService(): Promise<{ url: string; jobs: Array<{ title: string; pdf: Uint8Array }>; close(): Promise<void> }> {
-  const jobs: Array<{ title: string; pdf: Uint8Array }> = [];
-  const server = http.createServer((req, res) => {
-    res.setHeader('access-control-allow-origin', '*');
-    res.setHeader('access-control-allow-headers', 'content-type, x-print-title');
-    res.setHeader('access-control-allow-methods', 'GET, POST');
-    if (req.method === 'OPTIONS') return void res.writeHead(204).end();
-    if (req.method === 'GET' && req.url?.endsWith('/status')) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"state":"ready"}');
-    if (req.method !== 'POST') return void res.writeHead(405).end();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      jobs.push({ title: decodeURIComponent(String(req.headers['x-print-title'] ?? '')), pdf: new Uint8Array(Buffer.concat(chunks)) });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/print`, jobs, close: () => new Promise((r) => server.close(() => r())) };
-}
-
-/** A booth page with its kiosk device settings in place before the app starts. */
-async function openConfiguredBooth(browser: Browser, srv: TestServer, boothId: string, devices: unknown): Promise<Page> {
-  const { secret } = await srv.booth(boothId, `${boothId} 晓屋`);
-  const ctx = await browser.newContext({ viewport: KIOSK });
-  await ctx.addInitScript((cfg) => localStorage.setItem('xiaowu.booth.devices', cfg), JSON.stringify(devices));
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error(`[page error] booth: ${e.message}`));
-  await page.goto(`${srv.url}/booth/#enroll=${boothId}.${secret}`);
-  return page;
-}
 
 /** Share of dark pixels of an image (text on a white page gives a few percent). */
 async function darkShare(bytes: Uint8Array): Promise<{ width: number; height: number; dark: number }> {
@@ -85,25 +37,12 @@ async function darkShare(bytes: Uint8Array): Promise<{ width: number; height: nu
   return { width: info.width, height: info.height, dark: dark / data.length };
 }
 
-async function drawSignature(page: Page): Promise<void> {
-  const box = (await page.getByTestId('signature-pad').boundingBox())!;
-  const at = (fx: number, fy: number) => [box.x + box.width * fx, box.y + box.height * fy] as const;
-  await page.mouse.move(...at(0.2, 0.6));
-  await page.mouse.down();
-  for (let i = 1; i <= 20; i++) await page.mouse.move(...at(0.2 + i * 0.03, 0.6 - Math.sin(i / 3) * 0.25), { steps: 2 });
-  await page.mouse.up();
-  await page.mouse.move(...at(0.5, 0.3));
-  await page.mouse.down();
-  await page.mouse.move(...at(0.55, 0.8), { steps: 8 });
-  await page.mouse.up();
-}
-
 describe('remote document review and acceptance, the whole path', () => {
   let srv: TestServer;
   let boothBrowser: Browser;
   let browser: Browser;
   let tmp: string;
-  let printer: Awaited<ReturnType<typeof startPrintService>>;
+  let printer: PrintService;
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xw-docs-'));
@@ -112,15 +51,7 @@ describe('remote document review and acceptance, the whole path', () => {
     printer = await startPrintService();
     browser = await launchChromium();
     // The booth's browser: its cameras show the printed page (file capture replaces the fake pattern).
-    boothBrowser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--no-first-run', '--disable-quic', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-        '--autoplay-policy=no-user-gesture-required', `--use-file-for-fake-video-capture=${video}`,
-      ],
-    });
+    boothBrowser = await launchBoothBrowser(video);
   });
   afterAll(async () => {
     await boothBrowser?.close();

@@ -72,6 +72,8 @@ export const agentReviewZh = {
     supplying: '正在受理…',
     supplyHint: '容缺材料补齐并审核通过后，点击「补齐受理」',
     pendingBlockers: '还有 {{count}} 项材料未通过',
+    acceptWaitsCommitment: '受理（等待群众签署承诺书）',
+    waitsCommitmentHint: '群众在晓屋签署告知承诺书后才能受理',
   },
 
   materials: {
@@ -92,6 +94,9 @@ export const agentReviewZh = {
     accept: '通过',
     rescan: '需重新扫描',
     missing: '缺少',
+    commit: '改为告知承诺',
+    committed: '已改为告知承诺',
+    commitHint: '本事项实行告知承诺制：群众签署告知承诺书，代替提交这份材料',
     reasonFor: '「{{name}}」{{verdict}}的原因（群众可见）',
     reasonRequired: '请填写原因',
     reasonTooLong: '原因不能超过 200 个字',
@@ -108,6 +113,22 @@ export const agentReviewZh = {
     confirm: '确定',
     cancel: '取消',
     saving: '正在保存…',
+  },
+
+  commitConfirm: {
+    title: '「{{name}}」改为告知承诺？',
+    text: '群众将在晓屋屏幕上阅读告知承诺书并手写签名，以书面承诺代替提交「{{name}}」；签名后承诺书会在晓屋打印给群众留存。群众签署后才能受理。确认后这份材料不能再改回上传或审核。',
+    confirm: '确认改为告知承诺',
+    cancel: '取消',
+    sending: '正在提交…',
+  },
+
+  commitment: {
+    unsigned: '承诺书待签',
+    signed: '承诺书已签',
+    covers: '告知承诺代替：{{names}}',
+    unsignedHint: '已推送到晓屋屏幕，等待群众阅读并签署告知承诺书',
+    letter: '告知承诺书（PDF）',
   },
 
   blockers: {
@@ -286,6 +307,8 @@ export const agentReviewEn: typeof agentReviewZh = {
     supplying: 'Accepting…',
     supplyHint: 'Once the missing materials are supplied and received, press “Accept with supplied materials”',
     pendingBlockers: '{{count}} material(s) not received yet',
+    acceptWaitsCommitment: 'Accept case (waiting for the commitment signature)',
+    waitsCommitmentHint: 'The case can be accepted once the resident signs the commitment letter at the booth',
   },
 
   materials: {
@@ -306,6 +329,9 @@ export const agentReviewEn: typeof agentReviewZh = {
     accept: 'Accept',
     rescan: 'Rescan',
     missing: 'Missing',
+    commit: 'Replace by commitment',
+    committed: 'Replaced by commitment',
+    commitHint: 'This service accepts a written commitment: the resident signs a commitment letter instead of handing in this material',
     reasonFor: 'Reason for “{{name}}”: {{verdict}} (shown to the resident)',
     reasonRequired: 'Please give a reason',
     reasonTooLong: 'The reason is at most 200 characters',
@@ -322,6 +348,22 @@ export const agentReviewEn: typeof agentReviewZh = {
     confirm: 'Confirm',
     cancel: 'Cancel',
     saving: 'Saving…',
+  },
+
+  commitConfirm: {
+    title: 'Replace “{{name}}” by a commitment?',
+    text: 'The resident will read the commitment letter on the booth screen and sign it by hand instead of handing in “{{name}}”; the signed letter is printed at the booth for the resident to keep. The case can be accepted once it is signed. This cannot be changed back to an upload or a review afterwards.',
+    confirm: 'Replace by commitment',
+    cancel: 'Cancel',
+    sending: 'Sending…',
+  },
+
+  commitment: {
+    unsigned: 'Commitment letter to be signed',
+    signed: 'Commitment letter signed',
+    covers: 'Commitment instead of: {{names}}',
+    unsignedHint: 'Shown on the booth screen; waiting for the resident to read and sign the commitment letter',
+    letter: 'Commitment letter (PDF)',
   },
 
   blockers: {
