@@ -462,8 +462,9 @@ export class CaseStore {
       }
       const blockers = c.materials.filter((m) => !isDone(m) && !m.mayBeMissing);
       const lacks = blockers.map((m) => `${m.name} (${m.materialId}): ${VERDICT_LABELS[m.verdict]}${m.reason ? ` — ${m.reason}` : ''}`);
-      if (c.materials.some((m) => m.verdict === 'committed') && !c.signatures.some((s) => s.purpose === 'commitment')) {
-        lacks.push('告知承诺书 not signed (no commitment signature)');
+      // The signature must cover the letter as it stands: committing another material afterwards needs a new one.
+      if (c.materials.some((m) => m.verdict === 'committed') && !c.signatures.some((s) => s.purpose === 'commitment' && s.at >= (c.commitment?.signedAt ?? 0))) {
+        lacks.push('告知承诺书 not signed since its last change (no commitment signature)');
       }
       if (lacks.length) throw invalid(`cannot accept: ${lacks.join('; ')}`);
       const missing = c.materials.filter((m) => !isDone(m));

@@ -130,7 +130,8 @@ export function createCaseApi(d: CaseApiDeps): Router {
   }));
   api.get('/:no/commitment.pdf', route(async (req, res) => {
     const c = await d.cases.get(no(req), await principal(req, d.tokens));
-    const ids = c.materials.filter((m) => m.commitmentAllowed).map((m) => m.materialId);
+    // The letter covers what the resident committed to (before any commitment: every material that may be committed, as a preview).
+    const ids = c.commitment?.materialIds ?? c.materials.filter((m) => m.commitmentAllowed).map((m) => m.materialId);
     pdf(res, `commitment-${c.caseNo}.pdf`, await renderCommitmentLetter(c, { matter: await matterOf(c), materialIds: ids, signaturePng: await signature(c, 'commitment') }));
   }));
   api.get('/:no/dossier.pdf', route(async (req, res) => {
