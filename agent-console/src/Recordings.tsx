@@ -353,7 +353,7 @@ function RecordingView({ sessionId, api, cases, onBack }: { sessionId: string; o
             <IntegrityPanel integrity={detail.integrity} />
             {meta && <PartiesPanel meta={meta} />}
             <CasesPanel caseNos={meta?.caseNos ?? []} cases={cases} />
-            <ChatTranscript chat={detail.chat} clockZero={meta?.startedAt} canSeek={!!meta?.playback} onSeek={seekTo} />
+            <ChatTranscript chat={detail.chat} clockZero={meta?.playback?.startedAt ?? meta?.startedAt} canSeek={!!meta?.playback} onSeek={seekTo} />
           </aside>
         </div>
       )}

@@ -38,7 +38,8 @@ export interface RecordingMeta {
   matterName: string;
   parties: RecordingParty[];
   caseNos: string[];
-  playback?: { file: string; durationSec: number; tracks: PlaybackTrack[] };
+  /** startedAt: the files' clock zero (epoch ms); older entries may lack it. */
+  playback?: { file: string; durationSec: number; startedAt?: number; tracks: PlaybackTrack[] };
 }
 
 export interface SegmentEntry {

@@ -28,14 +28,14 @@ export interface RecordingMeta {
   parties: RecordingParty[];
   caseNos: string[];
   /** After the post-call mux: the playable files (relative to the session's folder). */
-  playback?: { file: string; durationSec: number; tracks: Array<{ name: string; kind: string; file: string; offsetMs: number }> };
+  playback?: { file: string; durationSec: number; /** Session clock zero of the files (epoch ms: first packet of the earliest track). */ startedAt: number; tracks: Array<{ name: string; kind: string; file: string; offsetMs: number }> };
 }
 
 const MAX_PARTIES = 50;
 
 /** What the index keeps of a mux result. */
 export function playbackOf(m: MuxResult | undefined): RecordingMeta['playback'] {
-  return m && { file: m.file, durationSec: m.durationSec, tracks: m.tracks.map((t) => ({ name: t.name, kind: t.kind, file: t.file ?? '', offsetMs: t.offsetMs })) };
+  return m && { file: m.file, durationSec: m.durationSec, startedAt: m.startedAt, tracks: m.tracks.map((t) => ({ name: t.name, kind: t.kind, file: t.file ?? '', offsetMs: t.offsetMs })) };
 }
 
 export class RecordingIndex {
