@@ -45,6 +45,8 @@ describe('interpreter: reach limited to the joined session, the case read-only',
     expect(created.status).toBe(200);
     const caseNo = created.body.data.caseNo as string;
     expect(created.body.data.sessionId).toBe(session.sessionId);
+    // A retry after a lost answer gets the same case, not a second one.
+    expect((await api(srv, 'POST', '/cases', { token: boothToken, body: { matterId: 'shebao-card-reissue', applicant: DEMO_IDENTITY } })).body.data.caseNo).toBe(caseNo);
 
     // Before joining: the interpreter reaches neither the case nor the session.
     expect((await api(srv, 'GET', `/cases/${caseNo}`, { token: interpToken })).body.error?.code).toBe(ErrorCode.NotFound);

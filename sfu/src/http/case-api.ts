@@ -8,7 +8,7 @@
 import express, { type Request, type Router } from 'express';
 import fs from 'node:fs';
 import { z } from 'zod';
-import { AppError, ErrorCode, Identity } from '@xiaowu/shared';
+import { AppError, ErrorCode, Identity, isFinal } from '@xiaowu/shared';
 import type { CatalogStore } from '../catalog/catalog-store';
 import type { TokenService } from '../auth/tokens';
 import type { Accounts } from '../auth/accounts';
@@ -54,13 +54,19 @@ export function createCaseApi(d: CaseApiDeps): Router {
     const matter = await d.catalog.matter(body.matterId);
     const boothId = who.role === 'booth' ? who.userId : body.boothId;
     if (!boothId) throw new AppError(ErrorCode.BadRequest, 'boothId is required when an agent opens a case');
+    // Idempotent per call: a booth retrying after a lost answer gets the case it already opened in this session.
+    const sessionId = d.sessionOfBooth(boothId);
+    if (who.role === 'booth' && sessionId) {
+      const open = (await d.cases.listForBooth(boothId, 10)).find((c) => c.sessionId === sessionId && c.matterId === matter.id && !isFinal(c.state));
+      if (open) return send(req, open);
+    }
     const c = await d.cases.create(
       {
         matter,
         catalogVersion: (await d.catalog.current()).version,
         boothId,
         agentId: who.role === 'agent' ? who.userId : d.agentOfBooth(boothId),
-        sessionId: d.sessionOfBooth(boothId),
+        sessionId,
         applicant: body.applicant,
         phone: body.phone,
       },
