@@ -9,38 +9,9 @@
 import { AppError, ErrorCode, type ChatMessage, type PartyRole, type TrackSource } from '@xiaowu/shared';
 import { apiRequest } from '@xiaowu/shared/client';
 
-export interface RecordingParty {
-  role: PartyRole;
-  userId: string;
-  name: string;
-  joinedAt: number;
-  leftAt?: number;
-}
+import type { PlaybackTrack, RecordingMeta, RecordingParty } from '@xiaowu/shared';
 
-export interface PlaybackTrack {
-  /** `${role}-${userId}-${source}` (characters outside [A-Za-z0-9_.-] replaced by '_'). */
-  name: string;
-  kind: 'audio' | 'video' | 'unknown' | string;
-  /** Relative to the session's folder, e.g. 'playback/booth-booth-7-camera.webm'. */
-  file: string;
-  /** Where the track starts on the session clock. */
-  offsetMs: number;
-}
-
-export interface RecordingMeta {
-  sessionId: string;
-  callId: string;
-  startedAt: number;
-  endedAt?: number;
-  boothId: string;
-  boothName: string;
-  matterId: string;
-  matterName: string;
-  parties: RecordingParty[];
-  caseNos: string[];
-  /** startedAt: the files' clock zero (epoch ms); older entries may lack it. */
-  playback?: { file: string; durationSec: number; startedAt?: number; tracks: PlaybackTrack[] };
-}
+export type { PlaybackTrack, RecordingMeta, RecordingParty } from '@xiaowu/shared';
 
 export interface SegmentEntry {
   seq: number;

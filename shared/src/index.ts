@@ -7,3 +7,4 @@ export * from './identity';
 export * from './case-state';
 export * from './case';
 export * from './captions';
+export * from './recordings';

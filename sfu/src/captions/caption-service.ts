@@ -22,6 +22,7 @@ import type { CaptionSegment, CaptionState, PartyInfo } from '@xiaowu/shared';
 import type { Logger } from '../log';
 import type { PortPool } from '../recording/port-pool';
 import { sdpFor } from '../recording/track-recorder';
+import { stopChild } from '../recording/child-stop';
 
 export const CAPTION_SAMPLE_RATE = 16_000;
 
@@ -112,14 +113,7 @@ export class CaptionTrack {
     this.closed = true;
     this.consumer?.close();
     this.transport?.close();
-    const ff = this.ffmpeg;
-    if (ff && ff.exitCode === null && ff.signalCode === null) {
-      const exited = new Promise((r) => ff.once('exit', r));
-      ff.kill('SIGINT');
-      const t = setTimeout(() => ff.kill('SIGKILL'), 4000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopChild(this.ffmpeg, 4000);
     await this.stream?.end().catch(() => undefined);
     if (this.port !== undefined) this.opts.ports.release(this.port);
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });

@@ -5,31 +5,10 @@
  * to the manifest; the files themselves stay under DATA_DIR/recordings.
  */
 import type { Redis } from 'ioredis';
-import type { PartyInfo, PartyRole } from '@xiaowu/shared';
+import type { PartyInfo, RecordingMeta } from '@xiaowu/shared';
+
+export type { RecordingMeta, RecordingParty } from '@xiaowu/shared';
 import type { MuxResult } from './mux';
-
-export interface RecordingParty {
-  role: PartyRole;
-  userId: string;
-  name: string;
-  joinedAt: number;
-  leftAt?: number;
-}
-
-export interface RecordingMeta {
-  sessionId: string;
-  callId: string;
-  startedAt: number;
-  endedAt?: number;
-  boothId: string;
-  boothName: string;
-  matterId: string;
-  matterName: string;
-  parties: RecordingParty[];
-  caseNos: string[];
-  /** After the post-call mux: the playable files (relative to the session's folder). */
-  playback?: { file: string; durationSec: number; /** Session clock zero of the files (epoch ms: first packet of the earliest track). */ startedAt: number; tracks: Array<{ name: string; kind: string; file: string; offsetMs: number }> };
-}
 
 const MAX_PARTIES = 50;
 

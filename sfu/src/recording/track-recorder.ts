@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { types } from 'mediasoup';
 import type { Logger } from '../log';
 import type { PortPool } from './port-pool';
+import { stopChild } from './child-stop';
 
 export interface TrackInfo {
   /** File-name safe: role-user-source */
@@ -195,14 +196,7 @@ export class TrackRecorder {
     // Closed first: nothing (not even RTCP) reaches ffmpeg after the last media, so its input times out.
     this.consumer?.close();
     this.transport?.close();
-    const ff = this.ffmpeg;
-    if (ff && ff.exitCode === null && ff.signalCode === null) {
-      const exited = new Promise((r) => ff.once('exit', r));
-      ff.kill('SIGINT');
-      const t = setTimeout(() => ff.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopChild(this.ffmpeg, 5000);
     if (this.port !== undefined) this.opts.pool.release(this.port);
   }
 }
