@@ -257,10 +257,10 @@ function Messages({ state, onDismiss }: { state: DeskState; onDismiss(): void })
 
 // ── ringing ───────────────────────────────────────────────────────────────────
 
-function OfferBadges({ offer }: { offer: Pick<CallOffer, 'priority' | 'reqs'> }) {
+function OfferBadges({ offer }: { offer: Pick<CallOffer, 'priority' | 'reqs' | 'signVariant'> }) {
   const { t } = useTranslation();
   const languages = offer.reqs.filter((r) => r.startsWith('lang:')).map((r) => r.slice(5));
-  if (!offer.priority && !offer.reqs.includes('sign') && languages.length === 0) return null;
+  if (!offer.priority && !offer.reqs.includes('sign') && languages.length === 0 && !offer.signVariant) return null;
   return (
     <p className="badges">
       {offer.priority && (
@@ -278,6 +278,11 @@ function OfferBadges({ offer }: { offer: Pick<CallOffer, 'priority' | 'reqs'> })
           {t('agent.offer.language', { code })}
         </span>
       ))}
+      {offer.signVariant && (
+        <span className="badge badge-sign" data-testid="badge-sign-variant" data-variant={offer.signVariant}>
+          {t('access.console.signVariantBadge', { name: t(`access.sign.variants.${offer.signVariant}`) })}
+        </span>
+      )}
     </p>
   );
 }
@@ -326,6 +331,11 @@ function OfferPanel({ offer, state, desk }: { offer: CallOffer } & ViewProps) {
         <p className="offer-matter" data-testid="offer-matter">
           {t('agent.offer.matter', { name: matterText(t, offer) })}
         </p>
+        {forInterpreter && offer.signVariant && (
+          <p className="offer-sign-variant" data-testid="offer-sign-variant" data-variant={offer.signVariant}>
+            {t('access.console.signVariant', { name: t(`access.sign.variants.${offer.signVariant}`) })}
+          </p>
+        )}
         {forInterpreter ? (
           <p className="offer-interp-hint" data-testid="offer-interp-hint">
             {t('agent.interp.offerHint')}
@@ -333,7 +343,7 @@ function OfferPanel({ offer, state, desk }: { offer: CallOffer } & ViewProps) {
         ) : (
           <p className="muted">{t('agent.offer.waited', { time: formatClock(now - offer.waitingSince) })}</p>
         )}
-        <OfferBadges offer={offer} />
+        <OfferBadges offer={forInterpreter ? { ...offer, signVariant: undefined } : offer} />
         {offer.transfer && (
           <div className="transfer-note">
             <p>{t('agent.offer.transferFrom', { name: offer.transfer.fromName })}</p>

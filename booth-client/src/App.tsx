@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { Appointment, PartyInfo } from '@xiaowu/shared';
+import { DEFAULT_SIGN_VARIANT, type Appointment, type PartyInfo } from '@xiaowu/shared';
 import type { RemoteTrack } from '@xiaowu/shared/client';
 import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
 import { AGENT_CHANGE_NOTICE_MS, RATING_IDLE_MS, RETURN_HOME_MS, type BoothCall, type BoothState } from './booth-call';
@@ -14,6 +14,8 @@ import { CasePanel, needsCasePanel } from './CasePanel';
 import { DepartmentScreen, HomeScreen, NoticeScreen, type CallOptionsValue, type Screen } from './ServiceScreens';
 import { ProgressScreen, progressCaseNoFromHash } from './ProgressScreen';
 import { useCatalog } from './use-catalog';
+import { AnsweredBanner, ModeToolbar, SignVariantDialog, useDisplayModes } from './access';
+import { ELDERLY_TIMEOUT_SCALE, anyModeOn, modeClasses, type DisplayModes } from './display-modes';
 
 interface AppProps {
   call: BoothCall;
@@ -21,14 +23,19 @@ interface AppProps {
   /** The booth's own language, and going back to it (the next resident starts fresh). */
   homeLanguage: string;
   resetLanguage(): void;
+  /** 大字 / 高对比 / 长者模式 (reset with the language when the booth goes back to idle by itself); their state comes through DisplayModesContext. */
+  modes: DisplayModes;
 }
 
 /** Untouched this long on a screen before the call, the booth goes back to the start for the next resident. */
 const IDLE_RESET_MS = 180_000;
 const NO_OPTIONS: CallOptionsValue = { sign: false, priority: false };
 
-export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) {
+export function App({ call, boothName, homeLanguage, resetLanguage, modes }: AppProps) {
   const state = useSyncExternalStore(call.subscribe, call.getState);
+  const display = useDisplayModes();
+  const timeoutScale = display.elderly ? ELDERLY_TIMEOUT_SCALE : 1;
+  useEffect(() => call.setTimeoutScale(timeoutScale), [call, timeoutScale]);
   const { t, i18n } = useTranslation();
   const catalog = useCatalog();
   // The receipt's QR code (/booth/#progress=<caseNo>) opens the progress lookup with the number filled in.
@@ -79,17 +86,19 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
   }, [state.phase, resetFlow]);
 
   // Someone walked away from a half-finished choice: go back to the start after a while.
-  const dirty = screen.kind !== 'home' || query !== '' || options.sign || options.priority || i18n.language !== homeLanguage;
+  const dirty = screen.kind !== 'home' || query !== '' || options.sign || options.priority || i18n.language !== homeLanguage || anyModeOn(display);
   useEffect(() => {
     if (state.phase !== 'idle' || !dirty) return;
-    let timer = setTimeout(fire, IDLE_RESET_MS);
+    const idleMs = IDLE_RESET_MS * timeoutScale;
+    let timer = setTimeout(fire, idleMs);
     function fire() {
       resetFlow();
       resetLanguage();
+      modes.reset();
     }
     const touch = () => {
       clearTimeout(timer);
-      timer = setTimeout(fire, IDLE_RESET_MS);
+      timer = setTimeout(fire, idleMs);
     };
     const events = ['pointerdown', 'keydown', 'wheel', 'scroll'] as const;
     for (const e of events) window.addEventListener(e, touch, { capture: true, passive: true });
@@ -97,10 +106,11 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
       clearTimeout(timer);
       for (const e of events) window.removeEventListener(e, touch, { capture: true });
     };
-  }, [state.phase, dirty, resetFlow, resetLanguage]);
+  }, [state.phase, dirty, resetFlow, resetLanguage, modes, timeoutScale]);
 
   const startCall = (matterId: string, matterName: string, appointmentId?: string) => {
-    void call.start({ matterId, matterName, priority: options.priority, needs: options.sign ? { sign: true } : {}, ...(appointmentId ? { appointmentId } : {}) });
+    const needs = options.sign ? { sign: true, signVariant: options.signVariant ?? DEFAULT_SIGN_VARIANT } : {};
+    void call.start({ matterId, matterName, priority: options.priority, needs, ...(appointmentId ? { appointmentId } : {}) });
   };
   const consult = () => startCall('consult', t('booth.consultMatter'));
   const messages = { error: state.error, notice: state.notice };
@@ -120,7 +130,7 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
   };
 
   return (
-    <div className={`app phase-${state.phase}`} data-testid="call-state" data-state={state.phase}>
+    <div className={`app phase-${state.phase} ${modeClasses(display)}`.trimEnd()} data-testid="call-state" data-state={state.phase}>
       <header className="topbar">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">
@@ -136,6 +146,7 @@ export function App({ call, boothName, homeLanguage, resetLanguage }: AppProps) 
           </span>
         </div>
         <div className="topbar-right">
+          <ModeToolbar modes={modes} state={display} />
           <Clock />
           <LanguageSwitch />
         </div>
@@ -409,7 +420,11 @@ function InCallScreen({ state, call }: ScreenProps) {
   const { t } = useTranslation();
   const now = useNow();
   const [confirming, setConfirming] = useState(false);
-  const [largeText, setLargeText] = useState(false);
+  /** 手语服务 asked for: which sign language (the dialog is open). */
+  const [pickingSign, setPickingSign] = useState(false);
+  // 大字 (or 长者模式) is chosen in the top bar's toolbar (every screen); the call screen keeps its own large-text rules.
+  const modesNow = useDisplayModes();
+  const largeText = modesNow.largeText || modesNow.elderly;
   const parties = state.session?.parties ?? [];
   const { stream, hasVideo, interpreterStream } = useRemoteStream(state.remoteTracks, parties);
   // The agent who joined last is the one serving now (a transfer adds the next agent, then the previous one leaves).
@@ -422,6 +437,10 @@ function InCallScreen({ state, call }: ScreenProps) {
   const signLayout = interpreterStream !== null || interpreterParty !== undefined || interp?.state === 'joined';
   const signBusy = interp?.state === 'searching' || interp?.state === 'joined' || interpreterParty !== undefined;
   const duration = t('booth.callDuration', { time: formatClock(now - (state.callStartedAt ?? now)) });
+  // The agent invited an interpreter meanwhile: nothing left to choose.
+  useEffect(() => {
+    if (signBusy) setPickingSign(false);
+  }, [signBusy]);
 
   const recording = state.session?.recording && (
     <p className="recording-badge" data-testid="recording-indicator" role="status">
@@ -534,28 +553,18 @@ function InCallScreen({ state, call }: ScreenProps) {
           )}
         </CallColumns>
       </div>
+      <AnsweredBanner startedAt={state.callStartedAt} now={now} name={agentName} />
       <div className="controls">
         {interpStatus ?? <p className="hint">{t('booth.inCallHint')}</p>}
         <div className="controls-buttons">
-          <button
-            type="button"
-            className={largeText ? 'btn btn-toggle btn-large on' : 'btn btn-toggle btn-large'}
-            data-testid="large-text"
-            aria-pressed={largeText}
-            onClick={() => setLargeText((v) => !v)}
-          >
-            <span className="toggle-mark" aria-hidden="true">
-              {largeText ? '✓' : 'A'}
-            </span>
-            {t('booth.largeText')}
-          </button>
           <button
             type="button"
             className="btn btn-secondary btn-large btn-sign"
             data-testid="sign-button"
             data-state={interp?.state ?? (interpreterParty ? 'joined' : 'none')}
             disabled={signBusy}
-            onClick={() => void call.requestInterpreter()}
+            aria-haspopup="dialog"
+            onClick={() => setPickingSign(true)}
           >
             {signBusy ? t('booth.sign.requested') : t('booth.sign.button')}
           </button>
@@ -564,6 +573,16 @@ function InCallScreen({ state, call }: ScreenProps) {
           </button>
         </div>
       </div>
+      {pickingSign && !signBusy && (
+        <SignVariantDialog
+          initial={state.request?.needs.signVariant}
+          onPick={(variant) => {
+            setPickingSign(false);
+            void call.requestInterpreter(variant);
+          }}
+          onCancel={() => setPickingSign(false)}
+        />
+      )}
       {confirming && (
         <ConfirmDialog
           large

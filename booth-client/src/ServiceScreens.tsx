@@ -8,7 +8,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import QRCode from 'qrcode';
-import type { Appointment } from '@xiaowu/shared';
+import type { Appointment, SignVariant } from '@xiaowu/shared';
 import type { MessageKey } from '@xiaowu/shared/i18n';
 import type { CatalogDepartment, MatterSummary } from './catalog-api';
 import type { CatalogState } from './use-catalog';
@@ -16,6 +16,7 @@ import { useMatter, useSearch } from './use-catalog';
 import { BackIcon, CalendarIcon, PhoneIcon, PrintIcon } from './icons';
 import { ClosedNote, useServiceHours } from './service-hours-ui';
 import { ProgressIcon } from './ProgressScreen';
+import { Pager, SignVariantChoice, usePaged } from './access';
 
 /** Where the resident is before calling. */
 export type Screen =
@@ -34,6 +35,8 @@ export type Screen =
 
 export interface CallOptionsValue {
   sign: boolean;
+  /** With `sign`: which sign language (国家通用手语 unless chosen). */
+  signVariant?: SignVariant;
   priority: boolean;
 }
 
@@ -77,31 +80,37 @@ function ConsultClosed() {
 /** 「我需要手语服务」 and 「老年人/残疾人优先」: optional, deliberately quiet. */
 export function CallOptions({ value, onChange, compact = false }: { value: CallOptionsValue; onChange(v: CallOptionsValue): void; compact?: boolean }) {
   const { t } = useTranslation();
+  // 手语种类 under the switch; in the notice's action bar on a line of its own (a sibling of the options).
+  const variants = value.sign && <SignVariantChoice value={value.signVariant} onChange={(signVariant) => onChange({ ...value, signVariant })} />;
   return (
-    <fieldset className="call-options">
-      <legend className={compact ? 'visually-hidden' : undefined}>{t('booth.options.title')}</legend>
-      <label className={value.sign ? 'option checked' : 'option'}>
-        <input
-          type="checkbox"
-          role="switch"
-          checked={value.sign}
-          data-testid="need-sign"
-          onChange={(e) => onChange({ ...value, sign: e.target.checked })}
-        />
-        <span className="switch" aria-hidden="true" />
-        {t('booth.options.sign')}
-      </label>
-      <label className={value.priority ? 'option checked' : 'option'}>
-        <input
-          type="checkbox"
-          checked={value.priority}
-          data-testid="need-priority"
-          onChange={(e) => onChange({ ...value, priority: e.target.checked })}
-        />
-        <span className="checkbox" aria-hidden="true" />
-        {t('booth.options.priority')}
-      </label>
-    </fieldset>
+    <>
+      <fieldset className="call-options">
+        <legend className={compact ? 'visually-hidden' : undefined}>{t('booth.options.title')}</legend>
+        <label className={value.sign ? 'option checked' : 'option'}>
+          <input
+            type="checkbox"
+            role="switch"
+            checked={value.sign}
+            data-testid="need-sign"
+            onChange={(e) => onChange({ ...value, sign: e.target.checked })}
+          />
+          <span className="switch" aria-hidden="true" />
+          {t('booth.options.sign')}
+        </label>
+        {!compact && variants}
+        <label className={value.priority ? 'option checked' : 'option'}>
+          <input
+            type="checkbox"
+            checked={value.priority}
+            data-testid="need-priority"
+            onChange={(e) => onChange({ ...value, priority: e.target.checked })}
+          />
+          <span className="checkbox" aria-hidden="true" />
+          {t('booth.options.priority')}
+        </label>
+      </fieldset>
+      {compact && variants}
+    </>
   );
 }
 
@@ -224,6 +233,11 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onM
   const searching = query.trim() !== '';
   const c = catalog.catalog;
   const themes = c?.themes?.filter((th) => th.matters.length > 0) ?? [];
+  // 长者模式: fewer items per screen, with 「下一页」.
+  const popular = usePaged(c?.popular ?? [], 'popular');
+  const departments = usePaged(c?.departments ?? [], 'departments');
+  const themePages = usePaged(themes, 'themes');
+  const results = usePaged(search.results ?? [], 'results', search.query);
 
   return (
     <main className="screen flow">
@@ -273,10 +287,11 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onM
               <>
                 <h2 className="section-title">{t('booth.home.results', { count: search.results.length })}</h2>
                 <ul className="matter-grid cols-2" data-testid="search-results">
-                  {search.results.map((m) => (
+                  {results.items.map((m) => (
                     <MatterButton key={m.id} matter={m} onPick={onMatter} />
                   ))}
                 </ul>
+                <Pager paged={results} list="results" />
               </>
             )}
           </section>
@@ -302,10 +317,11 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onM
                   {t('booth.home.popular')}
                 </h2>
                 <ul className="matter-grid cols-4" data-testid="popular-matters">
-                  {c.popular.map((m) => (
+                  {popular.items.map((m) => (
                     <MatterButton key={m.id} matter={m} onPick={onMatter} />
                   ))}
                 </ul>
+                <Pager paged={popular} list="popular" />
               </section>
             )}
             <section className="flow-section" aria-labelledby={`${searchId}-departments`}>
@@ -313,7 +329,7 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onM
                 {t('booth.home.departments')}
               </h2>
               <ul className="department-grid">
-                {c.departments.map((d) => (
+                {departments.items.map((d) => (
                   <li key={d.id}>
                     <button type="button" className="department-btn" data-testid={`department-${d.id}`} onClick={() => onDepartment(d.id)}>
                       <span className="department-name">{d.name}</span>
@@ -322,6 +338,7 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onM
                   </li>
                 ))}
               </ul>
+              <Pager paged={departments} list="departments" />
             </section>
             {themes.length > 0 && (
               <section className="flow-section" aria-labelledby={`${searchId}-themes`}>
@@ -329,7 +346,7 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onM
                   {t('booth.home.themes')}
                 </h2>
                 <ul className="department-grid" data-testid="themes">
-                  {themes.map((th) => (
+                  {themePages.items.map((th) => (
                     <li key={th.id}>
                       <button type="button" className="department-btn" data-testid={`theme-${th.id}`} onClick={() => onTheme(th.id)}>
                         <span className="department-name">{th.name}</span>
@@ -338,6 +355,7 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onM
                     </li>
                   ))}
                 </ul>
+                <Pager paged={themePages} list="themes" />
               </section>
             )}
           </>
@@ -380,6 +398,7 @@ export function DepartmentScreen({ department, kind = 'department', onBack, onMa
   const { t } = useTranslation();
   const headingRef = useRef<HTMLHeadingElement>(null);
   useEffect(() => headingRef.current?.focus(), []);
+  const matters = usePaged(department?.matters ?? [], 'matters');
   return (
     <main className="screen flow">
       <div className="flow-main">
@@ -397,10 +416,11 @@ export function DepartmentScreen({ department, kind = 'department', onBack, onMa
           <section className="flow-section">
             <h2 className="section-title">{t('booth.department.pick')}</h2>
             <ul className="matter-grid cols-2" data-testid="department-matters">
-              {department.matters.map((m) => (
+              {matters.items.map((m) => (
                 <MatterButton key={m.id} matter={m} onPick={onMatter} detailed />
               ))}
             </ul>
+            <Pager paged={matters} list="matters" />
           </section>
         ) : (
           <p className="message message-info">{t(kind === 'theme' ? 'booth.department.themeEmpty' : 'booth.department.empty')}</p>

@@ -5,7 +5,7 @@
  * cancel or a hang-up in the middle of one never leaves a camera running.
  */
 import { CallMedia, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
-import { ErrorCode, type CallNeeds, type ChatMessage, type PartyInfo, type QueuePosition, type SessionInfo } from '@xiaowu/shared';
+import { ErrorCode, type CallNeeds, type ChatMessage, type PartyInfo, type QueuePosition, type SessionInfo, type SignVariant } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
 import { CaseFlow, type CaseFlowState } from './case-flow';
 import type { BoothDevices } from './devices/devices';
@@ -76,6 +76,10 @@ export const AGENT_CHANGE_NOTICE_MS = 10_000;
 
 const noop = (): void => undefined;
 
+function validScale(scale: number | undefined): number {
+  return scale !== undefined && Number.isFinite(scale) && scale > 0 ? scale : 1;
+}
+
 function stopStream(stream: MediaStream | null | undefined): void {
   for (const track of stream?.getTracks() ?? []) track.stop();
 }
@@ -94,6 +98,11 @@ export interface BoothCallOptions {
   reauthenticate?: () => Promise<string>;
   /** The kiosk's hardware (document camera, ID-card reader, printer); without it calls have no case flow. */
   devices?: BoothDevices;
+  /**
+   * Multiplies the end screen's timeouts (RETURN_HOME_MS, RATE_FIRST_MS,
+   * RATING_IDLE_MS); 长者模式 doubles them. Changed later with setTimeoutScale().
+   */
+  timeoutScale?: number;
 }
 
 /** At most one token refresh per this interval, so a refused fresh token cannot loop. */
@@ -119,11 +128,13 @@ export class BoothCall {
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private agentChangeTimer: ReturnType<typeof setTimeout> | undefined;
   private reauthTimer: ReturnType<typeof setTimeout> | undefined;
+  private timeoutScale: number;
 
   constructor(
     private readonly sig: SignalingClient,
     private readonly options: BoothCallOptions = {},
   ) {
+    this.timeoutScale = validScale(options.timeoutScale);
     const socket = sig.socket;
     this.state = { phase: 'idle', connection: socket.connected ? 'online' : 'connecting', localStream: null, remoteTracks: [], chat: [] };
 
@@ -317,15 +328,15 @@ export class BoothCall {
     this.finish('hangup');
   }
 
-  /** 「手语服务」: ask the interpreter pool to join this call. */
-  async requestInterpreter(): Promise<void> {
+  /** 「手语服务」: ask the interpreter pool to join this call (`variant`: the sign language chosen; the server's default otherwise). */
+  async requestInterpreter(variant?: SignVariant): Promise<void> {
     const { phase, session } = this.state;
     if (phase !== 'in-call' || !session) return;
     const current = this.state.interp?.sessionId === session.sessionId ? this.state.interp.state : undefined;
     if (current === 'searching' || current === 'joined') return;
     this.set({ interp: { sessionId: session.sessionId, state: 'searching' }, interpError: undefined });
     try {
-      await this.sig.request('interp:request', { sessionId: session.sessionId });
+      await this.sig.request('interp:request', { sessionId: session.sessionId, ...(variant ? { variant } : {}) });
     } catch (err) {
       console.error('interp:request failed', err);
       if (this.state.session?.sessionId === session.sessionId && this.state.interp?.state === 'searching') {
@@ -367,6 +378,25 @@ export class BoothCall {
    */
   holdEnded(ms: number = RATING_IDLE_MS): void {
     if (this.state.phase !== 'ended') return;
+    this.scheduleReturn(ms * this.timeoutScale);
+  }
+
+  /**
+   * 长者模式 on or off (×2 or ×1): the end screen's timeouts from now on; an
+   * end screen already counting down keeps the same share of its time left.
+   */
+  setTimeoutScale(scale: number): void {
+    const next = validScale(scale);
+    const prev = this.timeoutScale;
+    if (next === prev) return;
+    this.timeoutScale = next;
+    const { phase, returnAt } = this.state;
+    if (phase === 'ended' && returnAt !== undefined && this.returnTimer !== undefined) {
+      this.scheduleReturn(Math.max(0, returnAt - Date.now()) * (next / prev));
+    }
+  }
+
+  private scheduleReturn(ms: number): void {
     this.clearReturnTimer();
     this.returnTimer = setTimeout(() => this.backHome(true), ms);
     this.set({ returnAt: Date.now() + ms });
@@ -551,7 +581,7 @@ export class BoothCall {
     this.releaseMedia();
     this.clearReturnTimer();
     // Elderly residents need time to find the rating buttons: longer when there is a call to rate.
-    const stay = this.state.lastSessionId ? RATE_FIRST_MS : RETURN_HOME_MS;
+    const stay = (this.state.lastSessionId ? RATE_FIRST_MS : RETURN_HOME_MS) * this.timeoutScale;
     this.returnTimer = setTimeout(() => this.backHome(true), stay);
     this.set({
       phase: 'ended',

@@ -4,16 +4,23 @@ import { initI18n } from '@xiaowu/shared/i18n';
 import { App } from './App';
 import { BootScreen } from './BootScreen';
 import { BoothBoot } from './booth-boot';
+import { DisplayModes } from './display-modes';
+import { DisplayModesContext } from './access';
 import './styles.css';
 
 const i18n = initI18n();
 const configuredLanguage = i18n.language;
 const resetLanguage = () => void i18n.changeLanguage(configuredLanguage);
+/** 大字 / 高对比 / 长者模式: one resident's choice, reset with the language. */
+const modes = new DisplayModes();
 
 // Enrollment (#enroll=…) or the stored device credentials, then one connection for the life of the page.
 const boot = new BoothBoot({
-  // The next resident starts in the booth's configured language.
-  onAutoReturn: resetLanguage,
+  // The next resident starts in the booth's configured language, with the display modes off.
+  onAutoReturn: () => {
+    resetLanguage();
+    modes.reset();
+  },
 });
 boot.start();
 // An enrollment link opened on a page that is already showing (e.g. the 「尚未登记」 screen): start over with it.
@@ -26,8 +33,13 @@ document.addEventListener('contextmenu', (e) => e.preventDefault());
 
 function Root() {
   const state = useSyncExternalStore(boot.subscribe, boot.getState);
+  const display = useSyncExternalStore(modes.subscribe, modes.getState);
   if (state.kind !== 'ready') return <BootScreen state={state} boot={boot} />;
-  return <App call={state.call} boothName={state.boothName} homeLanguage={configuredLanguage} resetLanguage={resetLanguage} />;
+  return (
+    <DisplayModesContext.Provider value={display}>
+      <App call={state.call} boothName={state.boothName} homeLanguage={configuredLanguage} resetLanguage={resetLanguage} modes={modes} />
+    </DisplayModesContext.Provider>
+  );
 }
 
 const root = document.getElementById('root');

@@ -15,7 +15,11 @@ try {
     `  云坐席 agent console: ${server.url}/agent/`,
     ...(d ? d.agents.map((a) => `      ${a.username} / ${a.password}   ${a.name}`) : []),
     ...(d ? [`      ${d.supervisor.username} / ${d.supervisor.password}   值班长 (supervisor)`] : []),
-    ...(d?.interpreter ? [`      ${d.interpreter.username} / ${d.interpreter.password}   手语翻译 (interpreter, same console)`] : []),
+    ...(d?.interpreters
+      ? d.interpreters.map((i) => `      ${i.username} / ${i.password}   ${i.name} 手语翻译 (interpreter, same console)`)
+      : d?.interpreter
+        ? [`      ${d.interpreter.username} / ${d.interpreter.password}   手语翻译 (interpreter, same console)`]
+        : []),
     `  health:              ${server.url}/healthz`,
     d ? `  (demo logins are kept in ${config.DATA_DIR}/demo-credentials.json)` : '',
     '',

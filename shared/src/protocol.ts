@@ -18,11 +18,23 @@ const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'id: letters, d
 export const HandshakeAuth = z.object({ token: z.string().min(10).max(4096) });
 export type HandshakeAuth = z.infer<typeof HandshakeAuth>;
 
+/**
+ * Sign languages a resident can ask for (手语服务): 国家通用手语 (csl, the
+ * default) and regional ones. An interpreter who signs one carries the staff
+ * tag `sign:<variant>`; the pool offers a call to those first (call-service.ts).
+ */
+export const SIGN_VARIANTS = ['csl', 'bj', 'sh'] as const;
+export const SignVariant = z.enum(SIGN_VARIANTS);
+export type SignVariant = z.infer<typeof SignVariant>;
+export const DEFAULT_SIGN_VARIANT: SignVariant = 'csl';
+
 /** What a resident may need from the agent beyond the matter's skill. */
 export const CallNeeds = z
   .object({
     /** Needs a sign-language capable agent / interpreter (手语服务). */
     sign: z.boolean().optional(),
+    /** Which sign language (with `sign`); 国家通用手语 when not given. */
+    signVariant: SignVariant.optional(),
     /** Dialect or language other than Mandarin, e.g. 'yue' (粤语). */
     language: z.string().regex(/^[a-z]{2,8}$/).optional(),
   })
@@ -113,8 +125,11 @@ export const Requests = {
   'agent:wrapUp': z.object({ disposition: z.enum(DISPOSITIONS), note: z.string().max(500).optional() }).strict(),
   /** Any party: end the session for everyone (booth, agent) or leave it (others). */
   'call:hangup': z.object({ sessionId: id }).strict(),
-  /** Booth or agent: ask the sign-language interpreter pool to join this call (手语服务). */
-  'interp:request': z.object({ sessionId: id }).strict(),
+  /**
+   * Booth or agent: ask the sign-language interpreter pool to join this call (手语服务).
+   * `variant`: the sign language wanted (default: the one asked before the call, else 国家通用手语).
+   */
+  'interp:request': z.object({ sessionId: id, variant: SignVariant.optional() }).strict(),
   /** Any party: switch live captions of the session on or off (unavailable without a speech engine). */
   'captions:set': z.object({ sessionId: id, on: z.boolean() }).strict(),
   /** Any party: a chat line to everyone in the session (kept with the session). */
@@ -163,6 +178,8 @@ export interface CallOffer {
   expiresAt: number;
   /** Set when another agent hands the resident on: who, and their note. */
   transfer?: { fromAgentId: string; fromName: string; note: string };
+  /** The sign language the resident asked for (interpreter offers; agent offers of residents who need 手语服务). */
+  signVariant?: SignVariant;
 }
 
 /** Queue figures per skill, for agents' and supervisors' overview. */

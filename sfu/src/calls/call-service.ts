@@ -24,7 +24,9 @@ import {
   type QueueSummary,
   type ServerToClientEvents,
   type SessionInfo,
+  type SignVariant,
   type SocketData,
+  DEFAULT_SIGN_VARIANT,
 } from '@xiaowu/shared';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log';
@@ -86,6 +88,8 @@ export class CallService implements PartyNotifier {
   private readonly recorders = new Map<string, SessionRecorder>();
   /** The interpreter ticket of each session (waiting, ringing or joined). */
   private readonly interpreters = new Map<string, string>();
+  /** The sign language last asked for in each session (a later request without one asks for the same). */
+  private readonly signVariants = new Map<string, SignVariant>();
   /** Recordings being finished after their session closed (tests and shutdown wait on these). */
   readonly recordingDone = new Map<string, Promise<void>>();
   private readonly pendingCancels = new Map<string, NodeJS.Timeout>();
@@ -146,6 +150,7 @@ export class CallService implements PartyNotifier {
       reqs,
       priority: (req.priority ?? false) || !!appointment,
       needsSign: req.needs?.sign ?? false,
+      ...(req.needs?.sign ? { signVariant: req.needs.signVariant ?? DEFAULT_SIGN_VARIANT } : {}),
     });
     this.d.log.info({ callId: ticket.ticketId, boothId: booth.userId, matter: matter.id, skill: matter.skill, offeredTo }, 'call requested');
     if (offeredTo) await this.sendOffer(offeredTo, ticket.ticketId);
@@ -223,7 +228,7 @@ export class CallService implements PartyNotifier {
     this.notify(boothParty, 'call:started', info(boothParty));
     await this.sendAgentState(agent.userId);
     this.publishSoon();
-    if (ticket.needsSign) void this.requestInterpreter(booth, sessionId).catch((err) => this.d.log.error({ err, sessionId }, 'could not request an interpreter'));
+    if (ticket.needsSign) void this.requestInterpreter(booth, sessionId, ticket.signVariant).catch((err) => this.d.log.error({ err, sessionId }, 'could not request an interpreter'));
     return info(agentParty);
   }
 
@@ -317,18 +322,35 @@ export class CallService implements PartyNotifier {
 
   // ── sign-language interpreters ───────────────────────────────────────────
 
-  /** Offers the session to the interpreter pool (first to answer joins); idempotent per session. */
-  async requestInterpreter(user: User, sessionId: string): Promise<QueuePosition> {
+  /**
+   * Offers the session to the interpreter pool (first to answer joins); idempotent per session.
+   *
+   * Sign-language variants (国家通用手语 / 北京 / 上海…): interpreters carry the tag
+   * `sign:<variant>`. The ticket first asks for that tag, so the session is offered
+   * to an available interpreter who signs the resident's variant. It falls back to
+   * any interpreter (its `thenReqs`) as soon as that first offer round is over: at
+   * once when no available interpreter has the tag, else when the offer is missed
+   * (the normal offer timeout), declined or the interpreter disconnects. A resident
+   * who has to wait for the pool waits for the first interpreter free, whatever
+   * the variant: a deaf resident in a call is never held back for a dialect.
+   * `variant` defaults to the one asked earlier in this session, else 国家通用手语.
+   */
+  async requestInterpreter(user: User, sessionId: string, variant?: SignVariant): Promise<QueuePosition> {
     const { session } = this.partyOf(user, sessionId);
     const existing = this.interpreters.get(sessionId);
     if (existing) {
       const t = await this.d.router.ticket(existing);
       if (t && (t.state === 'waiting' || t.state === 'offered' || t.state === 'answered')) return this.positionOf(t);
     }
+    const signVariant = variant ?? this.signVariants.get(sessionId) ?? DEFAULT_SIGN_VARIANT;
+    this.signVariants.set(sessionId, signVariant);
     const call = (await this.d.router.ticket(session.callId))!;
-    const { ticket, offeredTo } = await this.d.router.enqueueJoin(call, sessionId, INTERPRETER_SKILL, []);
+    const joined = await this.d.router.enqueueJoin(call, sessionId, INTERPRETER_SKILL, [`sign:${signVariant}`], Date.now(), { thenReqs: [], signVariant });
+    const ticket = joined.ticket;
+    // Nobody free signs this variant: any available interpreter (or the first to become available).
+    const offeredTo = joined.offeredTo ?? (await this.d.router.relax(ticket.ticketId));
     this.interpreters.set(sessionId, ticket.ticketId);
-    this.d.log.info({ sessionId, by: user.userId, offeredTo }, 'interpreter requested');
+    this.d.log.info({ sessionId, by: user.userId, signVariant, offeredTo, sameVariant: joined.offeredTo !== undefined }, 'interpreter requested');
     if (offeredTo) await this.sendOffer(offeredTo, ticket.ticketId);
     const pos = await this.positionOf(ticket);
     for (const p of session.parties.values()) this.notify(p, 'interp:status', { sessionId, state: 'searching', estimatedWaitSec: pos.estimatedWaitSec });
@@ -538,6 +560,7 @@ export class CallService implements PartyNotifier {
       waitingSince: t.enqueuedAt,
       expiresAt: (status?.since ?? Date.now()) + this.d.router.offerTimeoutMs,
       transfer: t.transfer ? { fromAgentId: t.transfer.fromAgentId, fromName: t.transfer.fromName, note: t.transfer.note } : undefined,
+      signVariant: t.signVariant,
     });
     await this.sendAgentState(agentId);
   }
@@ -626,6 +649,7 @@ export class CallService implements PartyNotifier {
       }
       const interpTicket = this.interpreters.get(session.id);
       this.interpreters.delete(session.id);
+      this.signVariants.delete(session.id);
       if (interpTicket) {
         const t = await this.d.router.ticket(interpTicket);
         if (t?.state === 'answered') {

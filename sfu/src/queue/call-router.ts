@@ -11,8 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { AppError, ErrorCode, MANUAL_FROM_STATES, canTransition, type AgentState, type ManualAgentState } from '@xiaowu/shared';
-import { ACCEPT, DISPATCH_AGENT, DISPATCH_TICKET, FINISH, REQUEUE, SET_STATE, WITHDRAW } from './scripts';
+import { AppError, ErrorCode, MANUAL_FROM_STATES, canTransition, type AgentState, type ManualAgentState, type SignVariant } from '@xiaowu/shared';
+import { ACCEPT, DISPATCH_AGENT, DISPATCH_TICKET, FINISH, RELAX, REQUEUE, SET_STATE, WITHDRAW } from './scripts';
 
 export type TicketState = 'waiting' | 'offered' | 'answered' | 'cancelled' | 'ended';
 
@@ -26,6 +26,8 @@ export interface TicketInput {
   reqs: string[];
   priority: boolean;
   needsSign?: boolean;
+  /** The sign language asked for (with needsSign, and on interpreter tickets). */
+  signVariant?: SignVariant;
 }
 
 export interface Ticket extends TicketInput {
@@ -41,6 +43,11 @@ export interface Ticket extends TicketInput {
   joins?: { sessionId: string };
   /** The resident asked for sign language (手语服务): an interpreter is requested when the call starts. */
   needsSign?: boolean;
+  /**
+   * Looser requirements the ticket falls back to after its first offer round:
+   * set when the ticket is re-queued (offer missed, declined, agent gone) or by relax().
+   */
+  thenReqs?: string[];
 }
 
 export interface AgentProfile {
@@ -158,13 +165,25 @@ export class CallRouter {
     return { ticket, offeredTo };
   }
 
-  /** Asks the interpreter pool (skill `skill`) to join a running session; does not touch the booth's own ticket. */
-  async enqueueJoin(from: Pick<Ticket, 'boothId' | 'boothName' | 'matterId' | 'matterName'>, sessionId: string, skill: string, reqs: string[], now = Date.now()): Promise<{ ticket: Ticket; offeredTo?: string }> {
+  /**
+   * Asks the interpreter pool (skill `skill`) to join a running session; does not touch the booth's own ticket.
+   * `opts.thenReqs`: what the ticket falls back to after its first offer round (see relax()).
+   */
+  async enqueueJoin(
+    from: Pick<Ticket, 'boothId' | 'boothName' | 'matterId' | 'matterName'>,
+    sessionId: string,
+    skill: string,
+    reqs: string[],
+    now = Date.now(),
+    opts: { thenReqs?: string[]; signVariant?: SignVariant } = {},
+  ): Promise<{ ticket: Ticket; offeredTo?: string }> {
     const ticket: Ticket = {
       ...from,
       ticketId: randomUUID(),
       skill,
       reqs,
+      ...(opts.thenReqs ? { thenReqs: opts.thenReqs } : {}),
+      ...(opts.signVariant ? { signVariant: opts.signVariant } : {}),
       priority: true,
       enqueuedAt: now,
       score: now - this.priorityHeadStartMs,
@@ -178,6 +197,15 @@ export class CallRouter {
       .zadd(this.key('q', skill), ticket.score, ticket.ticketId)
       .exec();
     return { ticket, offeredTo: await this.dispatchTicket(ticket.ticketId, now) };
+  }
+
+  /**
+   * A waiting ticket with fallback requirements (thenReqs) takes them now and
+   * is dispatched again; returns the agent it was then offered to, if any.
+   */
+  async relax(ticketId: string, now = Date.now()): Promise<string | undefined> {
+    const changed = await this.run(RELAX, ticketId);
+    return changed === 1 ? this.dispatchTicket(ticketId, now) : undefined;
   }
 
   async dispatchTicket(ticketId: string, now = Date.now()): Promise<string | undefined> {
@@ -200,7 +228,8 @@ export class CallRouter {
   /**
    * Takes an offered (or just answered) call back from an agent and re-queues
    * it at its original place; the agent goes to `agentState`. Returns the
-   * agent the call was then offered to, if any.
+   * agent the call was then offered to, if any. A ticket with fallback
+   * requirements (thenReqs) takes them now: its first offer round is over.
    */
   async requeue(ticketId: string, agentId: string, agentState: 'away' | 'available', reason: string, now = Date.now()): Promise<{ requeued: boolean; offeredTo?: string }> {
     const ok = await this.run(REQUEUE, ticketId, agentId, now, agentState, reason);
@@ -369,6 +398,8 @@ function serialize(t: Ticket): Record<string, string> {
     transfer: t.transfer ? JSON.stringify(t.transfer) : '',
     joins: t.joins ? JSON.stringify(t.joins) : '',
     needsSign: t.needsSign ? '1' : '',
+    signVariant: t.signVariant ?? '',
+    thenReqs: t.thenReqs ? JSON.stringify(t.thenReqs) : '',
   };
 }
 
@@ -390,5 +421,7 @@ function deserialize(h: Record<string, string>): Ticket {
     transfer: h.transfer ? JSON.parse(h.transfer) : undefined,
     joins: h.joins ? JSON.parse(h.joins) : undefined,
     needsSign: h.needsSign === '1',
+    signVariant: (h.signVariant || undefined) as SignVariant | undefined,
+    thenReqs: h.thenReqs ? JSON.parse(h.thenReqs) : undefined,
   };
 }

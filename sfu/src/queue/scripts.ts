@@ -47,8 +47,17 @@ local function offer(tid, aid, now, deadline)
   redis.call('ZADD', p .. 'timers', deadline, 'offer:' .. tid)
   setAgent(aid, 'offered', now, '', tid)
 end
+local function relax(t)
+  local fallback = redis.call('HGET', t, 'thenReqs')
+  if fallback and fallback ~= '' then
+    redis.call('HSET', t, 'reqs', fallback, 'thenReqs', '')
+    return 1
+  end
+  return 0
+end
 local function requeue(tid)
   local t = p .. 't:' .. tid
+  relax(t)
   redis.call('HSET', t, 'state', 'waiting', 'agentId', '', 'offeredAt', '')
   redis.call('ZADD', p .. 'q:' .. redis.call('HGET', t, 'skill'), redis.call('HGET', t, 'score'), tid)
   redis.call('ZREM', p .. 'timers', 'offer:' .. tid)
@@ -92,6 +101,16 @@ end
 if not best then return false end
 offer(best, aid, ARGV[3], ARGV[4])
 return best`;
+
+/**
+ * ARGV: p, ticket → 1 when a waiting ticket took its fallback requirements
+ * (thenReqs; e.g. an interpreter of any sign language once none of the asked
+ * one is free); the caller dispatches it again.
+ */
+export const RELAX = `${PRELUDE}
+local t = p .. 't:' .. ARGV[2]
+if redis.call('HGET', t, 'state') ~= 'waiting' then return 0 end
+return relax(t)`;
 
 /** ARGV: p, ticket, agent, now, sessionId → 1 when the ticket was offered to this agent and is now answered. */
 export const ACCEPT = `${PRELUDE}

@@ -64,7 +64,7 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
     'call:answer': (u, p) => calls.answer(u, p.callId),
     'call:decline': async (u, p) => (await calls.decline(u, p.callId), {}),
     'call:transfer': (u, p) => calls.transfer(u, p.sessionId, p.to, p.note),
-    'interp:request': (u, p) => calls.requestInterpreter(u, p.sessionId),
+    'interp:request': (u, p) => calls.requestInterpreter(u, p.sessionId, p.variant),
     'chat:send': (u, p) => calls.chat(u, p.sessionId, p.text),
     'captions:set': async (u, p) => {
       const { session } = calls.partyOf(u, p.sessionId);

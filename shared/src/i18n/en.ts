@@ -3,6 +3,7 @@ import type { Messages } from './zh-CN';
 import { boothDocsEn } from './booth-docs';
 import { agentReviewEn } from './agent-review';
 import { supervisorEn } from './supervisor';
+import { accessEn } from './access';
 
 export const en: Messages = {
   common: {
@@ -527,4 +528,5 @@ export const en: Messages = {
   boothDocs: boothDocsEn,
   agentReview: agentReviewEn,
   supervisor: supervisorEn,
+  access: accessEn,
 };

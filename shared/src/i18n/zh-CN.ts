@@ -9,6 +9,7 @@ import type { AgentState, AwayReason, Disposition } from '../agent-state';
 import { boothDocsZh } from './booth-docs';
 import { agentReviewZh } from './agent-review';
 import { supervisorZh } from './supervisor';
+import { accessZh } from './access';
 
 /** Why a call ended, as the clients see it: the server's reasons plus local ones. */
 export type EndReason = CallEndReason | 'network' | 'error';
@@ -559,6 +560,7 @@ export const zhCN = {
   boothDocs: boothDocsZh,
   agentReview: agentReviewZh,
   supervisor: supervisorZh,
+  access: accessZh,
 };
 
 export type Messages = typeof zhCN;
