@@ -24,8 +24,8 @@ const Env = z.object({
   /** 'own': agents may review the recordings of the sessions they served (supervisors always may). */
   RECORD_AGENT_ACCESS: z.enum(['none', 'own']).default('none'),
   /** UDP ports the recorders' ffmpeg inputs use (RTP and RTCP pairs). */
-  RECORD_PORT_MIN: port.default(50000),
-  RECORD_PORT_MAX: port.default(50999),
+  RECORD_PORT_MIN: port.default(30000),
+  RECORD_PORT_MAX: port.default(30999),
   /** Largest accepted upload (a scanned material), MB. */
   UPLOAD_MAX_MB: z.coerce.number().int().min(1).max(200).default(20),
   /** Existing Redis (redis://…); unset = start a local redis-server child with AOF on. */

@@ -62,7 +62,7 @@ describe('captions: a speaker track into a pluggable speech engine', () => {
   });
 
   it('without an engine: unavailable, and nothing is captioned', async () => {
-    const svc = new CaptionService({ ports: new PortPool(47400, 47420), redis: redis.redis, log });
+    const svc = new CaptionService({ ports: new PortPool(30300, 30319), redis: redis.redis, log });
     const told: unknown[] = [];
     const { router } = await pool.createRouter(mediaCodecs);
     const s = await svc.set({ id: 's-none', router, mics: () => [], notifyAll: (_e, p) => told.push(p) }, true);
@@ -73,7 +73,7 @@ describe('captions: a speaker track into a pluggable speech engine', () => {
 
   it('decoded microphone audio reaches the engine; its results reach every party with the speaker; finals are kept', async () => {
     const { engine, heard } = measuringEngine();
-    const svc = new CaptionService({ engine, ports: new PortPool(47430, 47450), redis: redis.redis, log });
+    const svc = new CaptionService({ engine, ports: new PortPool(30320, 30349), redis: redis.redis, log });
     const { router } = await pool.createRouter(mediaCodecs);
     const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: true });
     const mic = await transport.produce({

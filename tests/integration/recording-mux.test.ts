@@ -82,7 +82,7 @@ describe('recording: the post-call mux lines tracks up on the session clock', ()
     const { router } = await pool.createRouter(mediaCodecs);
     const video = await plainProducer(router, 'video');
     const audio = await plainProducer(router, 'audio');
-    const rec = new SessionRecorder('00000000-0000-4000-8000-000000000001', router, { pool: new PortPool(46000, 46100), root, segmentSeconds: 2, redis: redis.redis, log });
+    const rec = new SessionRecorder('00000000-0000-4000-8000-000000000001', router, { pool: new PortPool(30100, 30199), root, segmentSeconds: 2, redis: redis.redis, log });
     const party = { partyId: 'p1', role: 'booth' as const, userId: 'booth-mux', name: 'mux' };
     await rec.addProducer(party, video.producer, 'camera');
 

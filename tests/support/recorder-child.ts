@@ -26,7 +26,7 @@ const audio = await at.produce({
   kind: 'audio',
   rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2, parameters: { 'sprop-stereo': 1 } }], encodings: [{ ssrc: 2222 }] },
 });
-const rec = new SessionRecorder(sessionId, router, { pool: new PortPool(47200, 47300), root, segmentSeconds: 2, redis, log });
+const rec = new SessionRecorder(sessionId, router, { pool: new PortPool(30400, 30499), root, segmentSeconds: 2, redis, log });
 const party = { partyId: 'p1', role: 'booth' as const, userId: 'booth-fault', name: 'fault' };
 await rec.addProducer(party, video, 'camera');
 await rec.addProducer(party, audio, 'mic');

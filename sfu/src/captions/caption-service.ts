@@ -21,7 +21,7 @@ import type { Redis } from 'ioredis';
 import type { CaptionSegment, CaptionState, PartyInfo } from '@xiaowu/shared';
 import type { Logger } from '../log';
 import type { PortPool } from '../recording/port-pool';
-import { sdpFor } from '../recording/track-recorder';
+import { feedTransportOptions, sdpFor, withoutBandwidthEstimation } from '../recording/track-recorder';
 import { stopChild } from '../recording/child-stop';
 
 export const CAPTION_SAMPLE_RATE = 16_000;
@@ -68,9 +68,9 @@ export class CaptionTrack {
 
   async start(): Promise<void> {
     this.port = await this.opts.ports.allocate();
-    this.transport = await this.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false });
+    this.transport = await this.router.createPlainTransport(feedTransportOptions());
     await this.transport.connect({ ip: '127.0.0.1', port: this.port, rtcpPort: this.port + 1 });
-    this.consumer = await this.transport.consume({ producerId: this.producerId, rtpCapabilities: this.router.rtpCapabilities, paused: true });
+    this.consumer = await this.transport.consume({ producerId: this.producerId, rtpCapabilities: withoutBandwidthEstimation(this.router.rtpCapabilities), paused: true });
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xw-caption-'));
     const sdp = path.join(this.dir, 'mic.sdp');
     fs.writeFileSync(sdp, sdpFor(this.consumer, this.port));

@@ -45,8 +45,15 @@ export class WorkerPool {
   /** A new router on the least-loaded worker, with that worker's WebRtcServer. */
   async createRouter(codecs: types.RouterRtpCodecCapability[]): Promise<{ router: types.Router; webRtcServer: types.WebRtcServer }> {
     const slot = this.slots.reduce((a, b) => (b.routers < a.routers ? b : a));
-    const router = await slot.worker.createRouter({ mediaCodecs: codecs });
+    // Counted before the await: calls answered at the same moment spread over the workers.
     slot.routers++;
+    let router: types.Router;
+    try {
+      router = await slot.worker.createRouter({ mediaCodecs: codecs });
+    } catch (err) {
+      slot.routers--;
+      throw err;
+    }
     router.observer.once('close', () => slot.routers--);
     return { router, webRtcServer: slot.webRtcServer };
   }

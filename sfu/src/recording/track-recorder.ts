@@ -43,6 +43,32 @@ export function sdpFor(consumer: types.Consumer, port: number): string {
 }
 
 /**
+ * The SFU side of a local feed into ffmpeg (recorder, caption decoder): UDP on
+ * loopback, its own port taken from 20000–29999 — below the kernel's
+ * ephemeral ports (32768+) and apart from the WebRtcServers (RTC_PORT, 40000+)
+ * and from the ffmpeg side's ports (RECORD_PORT_MIN…MAX, 30000+), so no port
+ * a PortPool hands to ffmpeg can be taken by mediasoup first.
+ */
+export function feedTransportOptions(): types.PlainTransportOptions {
+  return { listenInfo: { protocol: 'udp', ip: '127.0.0.1', portRange: { min: 20000, max: 29999 } }, rtcpMux: false, comedia: false };
+}
+
+/**
+ * ffmpeg sends no transport-cc / REMB feedback: with them in the consumer's
+ * capabilities mediasoup's bandwidth estimate for the feed stays at its start
+ * value and a simulcast camera is recorded at its lowest temporal layers
+ * (7–15 fps, measured by the capacity bench). Without them the consumer takes
+ * the best layers the producer sends.
+ */
+export function withoutBandwidthEstimation(caps: types.RtpCapabilities): types.RtpCapabilities {
+  return {
+    ...caps,
+    codecs: caps.codecs?.map((c) => ({ ...c, rtcpFeedback: c.rtcpFeedback?.filter((f) => f.type !== 'transport-cc' && f.type !== 'goog-remb') })),
+    headerExtensions: caps.headerExtensions?.filter((h) => !h.uri.includes('transport-wide-cc') && !h.uri.includes('abs-send-time')),
+  };
+}
+
+/**
  * Recorder ffmpeg processes of this sfu process. If the sfu exits without
  * stopping them they would wait for RTP for ever: kill them on exit. (A
  * SIGKILLed sfu cannot do this; run it under a service manager that stops the
@@ -81,9 +107,9 @@ export class TrackRecorder {
 
   async start(): Promise<void> {
     this.port = await this.opts.pool.allocate();
-    this.transport = await this.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false });
+    this.transport = await this.router.createPlainTransport(feedTransportOptions());
     await this.transport.connect({ ip: '127.0.0.1', port: this.port, rtcpPort: this.port + 1 });
-    this.consumer = await this.transport.consume({ producerId: this.producerId, rtpCapabilities: this.router.rtpCapabilities, paused: true });
+    this.consumer = await this.transport.consume({ producerId: this.producerId, rtpCapabilities: withoutBandwidthEstimation(this.router.rtpCapabilities), paused: true });
     fs.writeFileSync(path.join(this.dir, `${this.track.name}.sdp`), sdpFor(this.consumer, this.port));
     await this.spawnFfmpeg();
     await this.anchorOnFirstPacket(this.consumer);
