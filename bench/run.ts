@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { benchDispatch } from './dispatch';
 import { benchService } from './service';
 import { benchCallStart } from './call-start';
+import { benchSfuCapacity, capacityRows, defaultCapacityOptions } from './sfu-capacity';
 
 const quick = process.argv.includes('--quick');
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,8 +27,9 @@ const dispatch = quick ? await benchDispatch(2_000, 200) : await benchDispatch(1
 
 const service = await benchService(quick);
 const callStart = await benchCallStart(quick ? 5 : 30);
+const sfuCapacity = await benchSfuCapacity(defaultCapacityOptions(quick));
 
-const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, dispatch, service, callStart };
+const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, dispatch, service, callStart, sfuCapacity };
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
 const file = path.join(here, 'results', `${result.at.replace(/[:.]/g, '-')}.json`);
 fs.writeFileSync(file, JSON.stringify(result, null, 2));
@@ -45,4 +47,5 @@ const st = (x: { p50: number; p95: number; p99: number }) => `${Math.round(x.p50
 console.log(`| call start in Chromium, ${callStart.calls} calls, answer → booth shows the call: p50 / p95 / p99 | ${st(callStart.signalingMs)} |`);
 console.log(`| answer → first decoded frame at the booth | ${st(callStart.boothFirstFrameMs)} |`);
 console.log(`| answer → first decoded frame at the agent | ${st(callStart.agentFirstFrameMs)} |`);
+for (const row of capacityRows(sfuCapacity)) console.log(row);
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
