@@ -176,6 +176,13 @@ describe('booth ↔ agent video call in a real browser', () => {
       execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'frame=key_frame', '-of', 'json', path.join(dir, muxed.file)], { encoding: 'utf8' }),
     ) as { frames: Array<{ key_frame: number }> };
     expect(firstFrame.frames[0]?.key_frame).toBe(1);
+    // The resident's camera is recorded at its full frame rate (the recorder's feed has no bandwidth estimation holding it to a low layer).
+    const cam = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames,width:format=duration', '-of', 'json', path.join(dir, 'playback', 'booth-booth-e2e-camera.webm')], { encoding: 'utf8' }),
+    ) as { streams: Array<{ nb_read_frames: string; width: number }>; format: { duration: string } };
+    const recordedFps = Number(cam.streams[0]!.nb_read_frames) / Number(cam.format.duration);
+    console.log(`[recording] booth camera recorded at ${recordedFps.toFixed(1)} fps, ${cam.streams[0]!.width} px wide`);
+    expect(recordedFps).toBeGreaterThan(12);
     // Supervisors (only) can open it, and each access is audited.
     const supervisor = await srv.staff({ username: 'sup-e2e', role: 'supervisor' });
     const seen = await fetch(`${srv.url}/api/recordings/${victim.sessionId}`, { headers: { authorization: `Bearer ${supervisor}` } });
