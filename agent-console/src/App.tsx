@@ -14,7 +14,7 @@ import {
 import type { RemoteTrack } from '@xiaowu/shared/client';
 import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
 import type { AgentDesk, Connection, DeskState } from './agent-desk';
-import { ChatPanel, ConfirmDialog, VideoView, useNow } from '@xiaowu/shared/ui';
+import { CaptionsToggle, CaptionsView, ChatPanel, ConfirmDialog, VideoView, useCaptions, useNow } from '@xiaowu/shared/ui';
 import { CaseReviewPanel, WrapUpCase, currentCase, useCaseReview } from './CaseReview';
 
 interface AppProps {
@@ -576,6 +576,7 @@ function CallView({ state, desk }: ViewProps) {
   const boothName = booth?.name ?? state.call?.boothName ?? t('agent.boothFallbackName');
   const others = (state.queue?.skills ?? []).reduce((n, r) => n + r.waiting, 0);
   const quickPhrases = QUICK_PHRASES.map((key) => ({ key, text: t(`agent.quickPhrases.${key}`) }));
+  const captions = useCaptions(desk.signaling, sessionId);
 
   const review = useCaseReview(desk.review);
   const hasCase = !interpreter && currentCase(review) !== undefined;
@@ -634,6 +635,7 @@ function CallView({ state, desk }: ViewProps) {
             </figure>
           )}
         </div>
+        <CaptionsView captions={captions} className="console-captions" />
         <ChatPanel
           className="panel"
           messages={state.chat}
@@ -689,6 +691,7 @@ function CallView({ state, desk }: ViewProps) {
           </div>
         )}
         <div className="call-actions">
+          <CaptionsToggle captions={captions} className="btn btn-secondary btn-wide" />
           {!interpreter && (
             <button
               type="button"

@@ -143,6 +143,11 @@ export class AgentDesk {
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
+  /** The signaling connection (live captions subscribe to it). */
+  get signaling(): SignalingClient {
+    return this.sig;
+  }
+
   constructor(
     token: string,
     readonly user: StaffUser,

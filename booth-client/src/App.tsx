@@ -7,7 +7,7 @@ import { LanguageSwitch, formatClock } from '@xiaowu/shared/i18n';
 import { AGENT_CHANGE_NOTICE_MS, RATING_IDLE_MS, RETURN_HOME_MS, type BoothCall, type BoothState } from './booth-call';
 import { cancelAppointment, fetchSlots } from './booking-api';
 import { AppointmentEntryScreen, BookingDoneScreen, BookingScreen } from './BookingScreens';
-import { ChatPanel, ConfirmDialog, VideoView, useNow } from '@xiaowu/shared/ui';
+import { CaptionsToggle, CaptionsView, ChatPanel, ConfirmDialog, VideoView, useCaptions, useNow } from '@xiaowu/shared/ui';
 import { CalendarIcon } from './icons';
 import { RatingPanel } from './RatingPanel';
 import { CasePanel, needsCasePanel } from './CasePanel';
@@ -324,8 +324,12 @@ interface WaitingProps extends ScreenProps {
   onBook(): void;
 }
 
-function WaitingScreen({ state, onCancel, bookableMatterId, getToken, onBook }: WaitingProps) {
+function WaitingScreen({ state, call, onCancel, bookableMatterId, getToken, onBook }: WaitingProps) {
   const { t } = useTranslation();
+  /** 「手语服务」 pressed: which sign language (the dialog is open). */
+  const [pickingSign, setPickingSign] = useState(false);
+  // Asked for before the call (notice screen) or here while waiting: the interpreter is invited once the call starts.
+  const signNoted = state.waitingSign !== undefined || state.request?.needs.sign === true;
   const now = useNow();
   const canBook = useHasFreeSlot(bookableMatterId, getToken);
   const { position } = state;
@@ -376,6 +380,21 @@ function WaitingScreen({ state, onCancel, bookableMatterId, getToken, onBook }: 
           <VideoView stream={state.localStream} muted className="mirror" data-testid="local-video" />
           <figcaption>{t('booth.selfView')}</figcaption>
         </figure>
+        {signNoted ? (
+          <p className="waiting-sign-noted" role="status" data-testid="waiting-sign-noted">
+            {t('access.waitingSign.noted')}
+          </p>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-secondary btn-large btn-sign btn-waiting-sign"
+            data-testid="waiting-sign"
+            aria-haspopup="dialog"
+            onClick={() => setPickingSign(true)}
+          >
+            {t('access.waitingSign.button')}
+          </button>
+        )}
         {canBook && (
           <button type="button" className="btn btn-secondary btn-large btn-waiting-book" data-testid="waiting-book" onClick={onBook}>
             <CalendarIcon />
@@ -383,6 +402,16 @@ function WaitingScreen({ state, onCancel, bookableMatterId, getToken, onBook }: 
           </button>
         )}
       </div>
+      {pickingSign && !signNoted && (
+        <SignVariantDialog
+          initial={undefined}
+          onPick={(variant) => {
+            setPickingSign(false);
+            call.noteSignWhileWaiting(variant);
+          }}
+          onCancel={() => setPickingSign(false)}
+        />
+      )}
     </main>
   );
 }
@@ -416,6 +445,9 @@ function useRemoteStream(
   return { stream, hasVideo: camera !== undefined, interpreterStream };
 }
 
+/** Ready-made chat replies for residents who cannot speak (access.residentChat.replies). */
+const RESIDENT_REPLIES = ['ok', 'understood', 'repeat', 'typeToMe', 'needSign', 'wait'] as const;
+
 function InCallScreen({ state, call }: ScreenProps) {
   const { t } = useTranslation();
   const now = useNow();
@@ -437,6 +469,7 @@ function InCallScreen({ state, call }: ScreenProps) {
   const signLayout = interpreterStream !== null || interpreterParty !== undefined || interp?.state === 'joined';
   const signBusy = interp?.state === 'searching' || interp?.state === 'joined' || interpreterParty !== undefined;
   const duration = t('booth.callDuration', { time: formatClock(now - (state.callStartedAt ?? now)) });
+  const captions = useCaptions(call.signaling, state.session?.sessionId);
   // The agent invited an interpreter meanwhile: nothing left to choose.
   useEffect(() => {
     if (signBusy) setPickingSign(false);
@@ -470,6 +503,11 @@ function InCallScreen({ state, call }: ScreenProps) {
       messages={state.chat}
       selfId={state.session?.you.userId ?? ''}
       onSend={(text) => call.sendChat(text)}
+      residentReplies={{
+        replies: RESIDENT_REPLIES.map((key) => ({ key, text: t(`access.residentChat.replies.${key}`) })),
+        title: t('access.residentChat.title'),
+        imeLabel: t('access.residentChat.ime'),
+      }}
       hint={t('booth.chatHint')}
       disabled={state.connection !== 'online'}
     />
@@ -553,6 +591,7 @@ function InCallScreen({ state, call }: ScreenProps) {
           )}
         </CallColumns>
       </div>
+      <CaptionsView captions={captions} className="booth-captions" />
       <AnsweredBanner startedAt={state.callStartedAt} now={now} name={agentName} />
       <div className="controls">
         {interpStatus ?? <p className="hint">{t('booth.inCallHint')}</p>}
@@ -568,6 +607,7 @@ function InCallScreen({ state, call }: ScreenProps) {
           >
             {signBusy ? t('booth.sign.requested') : t('booth.sign.button')}
           </button>
+          <CaptionsToggle captions={captions} className="btn btn-secondary btn-large" />
           <button type="button" className="btn btn-danger btn-large" data-testid="hangup-button" onClick={() => setConfirming(true)}>
             {t('booth.hangup')}
           </button>

@@ -56,6 +56,8 @@ export interface BoothState {
   notice?: MessageKey;
   /** The sign-language interpreter of the call (手语服务): being looked for, joined, left. */
   interp?: { sessionId: string; state: 'searching' | 'joined' | 'left'; name?: string };
+  /** 「手语服务」 pressed on the waiting screen: the interpreter pool is asked for this sign language as soon as the call starts. */
+  waitingSign?: SignVariant;
   /** 「手语服务」 was refused (shown on the call screen). */
   interpError?: MessageKey;
   /** Chat lines of the current call. */
@@ -197,6 +199,11 @@ export class BoothCall {
     return sessionId === undefined || sessionId === flow.sessionId ? flow : undefined;
   }
 
+  /** The signaling connection (live captions subscribe to it). */
+  get signaling(): SignalingClient {
+    return this.sig;
+  }
+
   /** The case / document actions of the running call (null outside a call, or without devices). */
   get caseFlow(): CaseFlow | null {
     return this.flow;
@@ -227,6 +234,7 @@ export class BoothCall {
       stage: 'media',
       request,
       waitingSince: Date.now(),
+      waitingSign: undefined,
       callId: undefined,
       position: undefined,
       estimatedWaitSec: undefined,
@@ -345,6 +353,16 @@ export class BoothCall {
     }
   }
 
+  /**
+   * 「手语服务」 while waiting in the queue: the server has no way to change a
+   * waiting call, so the booth remembers it and asks the interpreter pool
+   * ('interp:request') the moment the call starts.
+   */
+  noteSignWhileWaiting(variant: SignVariant): void {
+    if (this.state.phase !== 'waiting') return;
+    this.set({ waitingSign: variant });
+  }
+
   /** A chat line to everyone in the call; false when it could not be sent. */
   async sendChat(text: string): Promise<boolean> {
     const { phase, session } = this.state;
@@ -456,6 +474,12 @@ export class BoothCall {
     });
     // The ID card and the case go on while the media connects.
     flow?.start();
+    // 「手语服务」 pressed while waiting: invite the interpreter pool right away.
+    const waitingSign = this.state.waitingSign;
+    if (waitingSign) {
+      this.set({ waitingSign: undefined });
+      void this.requestInterpreter(waitingSign);
+    }
 
     try {
       await media.start();
@@ -592,6 +616,7 @@ export class BoothCall {
       agentChange: undefined,
       interp: undefined,
       interpError: undefined,
+      waitingSign: undefined,
       chat: [],
       caseFlow: undefined,
       returnAt: Date.now() + stay,
@@ -615,6 +640,7 @@ export class BoothCall {
       agentChange: undefined,
       interp: undefined,
       interpError: undefined,
+      waitingSign: undefined,
       chat: [],
       caseFlow: undefined,
       endReason: undefined,

@@ -44,6 +44,33 @@ export const accessZh = {
     answered: '已接通',
     answeredBy: '{{name}} 为您服务',
   },
+  /** 「手语服务」 on the waiting screen: noted, the interpreter is asked for as soon as the call starts. */
+  waitingSign: {
+    button: '手语服务',
+    noted: '已为您预约手语翻译，接通后立即邀请',
+  },
+  /** The booth chat's resident quick replies and the handwriting / pinyin input button. */
+  residentChat: {
+    title: '快捷回复',
+    ime: '手写/拼音输入',
+    replies: {
+      ok: '好的',
+      understood: '明白了',
+      repeat: '请再说一遍',
+      typeToMe: '请您打字给我',
+      needSign: '我需要手语翻译',
+      wait: '请稍等',
+    },
+  },
+  /** Live captions (实时字幕) in the call screens. */
+  captions: {
+    toggle: '字幕',
+    unavailable: '实时字幕服务尚未接入',
+    waiting: '字幕已开启，等待说话…',
+    engine: '字幕由 {{engine}} 识别',
+    failed: '字幕开关失败，请重试',
+    label: '实时字幕',
+  },
   console: {
     /** On the interpreter's offer and the call's badges. */
     signVariant: '手语种类：{{name}}',
@@ -84,6 +111,30 @@ export const accessEn: typeof accessZh = {
   visual: {
     answered: 'Connected',
     answeredBy: '{{name}} is serving you',
+  },
+  waitingSign: {
+    button: 'Sign language',
+    noted: 'Sign-language interpreter requested: invited as soon as you are connected',
+  },
+  residentChat: {
+    title: 'Quick replies',
+    ime: 'Handwriting / pinyin',
+    replies: {
+      ok: 'OK',
+      understood: 'I understand',
+      repeat: 'Please say that again',
+      typeToMe: 'Please type to me',
+      needSign: 'I need a sign-language interpreter',
+      wait: 'One moment, please',
+    },
+  },
+  captions: {
+    toggle: 'Captions',
+    unavailable: 'Live captions are not connected yet',
+    waiting: 'Captions on, waiting for speech…',
+    engine: 'Recognized by {{engine}}',
+    failed: 'Could not switch captions, please try again',
+    label: 'Live captions',
   },
   console: {
     signVariant: 'Sign language: {{name}}',

@@ -12,6 +12,15 @@ export interface ChatPanelProps {
   /** Ready-made lines sent with one click (console). */
   quickPhrases?: Array<{ key: string; text: string }>;
   quickPhrasesTitle?: string;
+  /**
+   * The booth only: big ready-made replies for residents who cannot speak
+   * (sent at once), and a 「手写/拼音输入」 button that focuses the text field.
+   */
+  residentReplies?: {
+    replies: Array<{ key: string; text: string }>;
+    title: string;
+    imeLabel: string;
+  };
   /** A hint under the input (booth: how to type). */
   hint?: string;
   className?: string;
@@ -24,10 +33,11 @@ function timeOf(at: number, language: string): string {
   return new Date(at).toLocaleTimeString(language === 'en' ? 'en-GB' : 'zh-CN', { hour: '2-digit', minute: '2-digit', hour12: false });
 }
 
-export function ChatPanel({ messages, selfId, onSend, quickPhrases, quickPhrasesTitle, hint, className, disabled = false }: ChatPanelProps) {
+export function ChatPanel({ messages, selfId, onSend, quickPhrases, quickPhrasesTitle, residentReplies, hint, className, disabled = false }: ChatPanelProps) {
   const { t, i18n } = useTranslation();
   const ids = useId();
   const listRef = useRef<HTMLOListElement>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
   const [failed, setFailed] = useState(false);
@@ -93,12 +103,30 @@ export function ChatPanel({ messages, selfId, onSend, quickPhrases, quickPhrases
           ))}
         </div>
       )}
+      {residentReplies && residentReplies.replies.length > 0 && (
+        <div className="chat-quick resident-quick" role="group" aria-label={residentReplies.title}>
+          {residentReplies.replies.map((q) => (
+            <button
+              key={q.key}
+              type="button"
+              className="btn btn-secondary btn-large resident-quick-btn"
+              data-testid="resident-quick-reply"
+              data-phrase={q.key}
+              disabled={disabled || sending}
+              onClick={() => void send(q.text, false)}
+            >
+              {q.text}
+            </button>
+          ))}
+        </div>
+      )}
       <form className="chat-form" onSubmit={submit}>
         <label htmlFor={`${ids}-input`} className="visually-hidden">
           {t('chat.inputLabel')}
         </label>
         <input
           id={`${ids}-input`}
+          ref={inputRef}
           className="chat-input field"
           data-testid="chat-input"
           type="text"
@@ -112,6 +140,18 @@ export function ChatPanel({ messages, selfId, onSend, quickPhrases, quickPhrases
           aria-describedby={hint ? `${ids}-hint` : undefined}
           onChange={(e) => setText(e.target.value)}
         />
+        {residentReplies && (
+          // Chinese input is left to the kiosk OS / browser IME: focusing the field brings up its handwriting or pinyin keyboard.
+          <button
+            type="button"
+            className="btn btn-secondary chat-ime"
+            data-testid="chat-ime"
+            disabled={disabled}
+            onClick={() => inputRef.current?.focus()}
+          >
+            {residentReplies.imeLabel}
+          </button>
+        )}
         <button type="submit" className="btn btn-primary chat-send" data-testid="chat-send" disabled={disabled || sending || !text.trim()} aria-busy={sending || undefined}>
           {t('chat.send')}
         </button>

@@ -79,3 +79,4 @@ export function ConfirmDialog({ title, children, confirmLabel, cancelLabel, onCo
   );
 }
 export { ChatPanel, type ChatPanelProps } from './chat';
+export { CaptionsToggle, CaptionsView, useCaptions, type Captions } from './captions';
