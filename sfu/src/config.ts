@@ -16,6 +16,8 @@ const Env = z.object({
   /** Public origin of this service (for QR codes residents scan with phones); default: the local URL. */
   PUBLIC_URL: z.string().url().optional(),
   /** Record every session (server side, every track, no re-encoding). */
+  /** Seconds a running call waits for a booth / agent / interpreter whose connection dropped (0 = end the call at once). */
+  RECONNECT_GRACE_S: z.coerce.number().int().min(0).max(300).default(20),
   RECORDING: z.enum(['on', 'off']).default('on'),
   /** Length of a recording segment: a crash loses at most the open one. */
   RECORD_SEGMENT_S: z.coerce.number().int().min(2).max(300).default(10),

@@ -127,6 +127,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     recording,
     recordingIndex,
     feedback,
+    reconnectGraceMs: config.RECONNECT_GRACE_S * 1000,
     onInterpreterJoined: ({ sessionId, boothId, interpreterId }) =>
       void cases?.noteInterpreter(boothId, sessionId, interpreterId).catch((err) => log.error({ err, sessionId }, 'case not told about the interpreter')),
   });

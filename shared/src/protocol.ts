@@ -144,6 +144,10 @@ export const Requests = {
   'doc:pointer': z.object({ sessionId: id, fileSha256: sha256, at: z.object({ x: unit, y: unit }).strict().nullable() }).strict(),
   /** Agent: push a guide step, a material's sample, a highlight, or clear. */
   'guide:push': z.object({ sessionId: id, item: GuideItem }).strict(),
+  /** A party back after a network drop: re-attach this connection to its running session (NOT_IN_SESSION when it has ended). */
+  'session:resume': z.object({ sessionId: id }).strict(),
+  /** Restart ICE on one of the party's own transports (after its connection failed); apply the answer with transport.restartIce(). */
+  'media:restartIce': z.object({ transportId: id }).strict(),
   'media:routerCapabilities': z.object({ sessionId: id }).strict(),
   'media:createTransport': z.object({ sessionId: id, direction: z.enum(['send', 'recv']) }).strict(),
   'media:connectTransport': z.object({ transportId: id, dtlsParameters }).strict(),
@@ -255,6 +259,8 @@ export interface Responses {
   'interp:request': QueuePosition;
   'chat:send': ChatMessage;
   'captions:set': CaptionState;
+  'session:resume': SessionInfo;
+  'media:restartIce': { iceParameters: msTypes.IceParameters };
   'doc:requestCapture': Record<string, never>;
   'doc:uploaded': Record<string, never>;
   'doc:annotate': Record<string, never>;
@@ -294,6 +300,10 @@ export interface ServerToClientEvents {
   'call:ended': (info: { sessionId: string; reason: CallEndReason }) => void;
   'session:partyJoined': (party: PartyInfo) => void;
   'session:partyLeft': (party: PartyInfo) => void;
+  /** A party's connection dropped; the call waits for it (RECONNECT_GRACE_S) before it ends. */
+  'session:partyAway': (party: PartyInfo) => void;
+  /** That party is back. */
+  'session:partyBack': (party: PartyInfo) => void;
   'media:newProducer': (producer: ProducerInfo) => void;
   'media:producerClosed': (info: { producerId: string }) => void;
   'media:consumerClosed': (info: { consumerId: string; producerId: string }) => void;

@@ -24,6 +24,7 @@ import {
   type QueueSummary,
   type ServerToClientEvents,
   type SessionInfo,
+  type Responses,
   type SignVariant,
   type SocketData,
   DEFAULT_SIGN_VARIANT,
@@ -78,6 +79,8 @@ export interface CallServiceDeps {
   recording?: Omit<RecorderDeps, 'redis' | 'log'>;
   /** Who was in each recorded session, its cases and playable files (for the supervisors' review). */
   recordingIndex?: RecordingIndex;
+  /** How long a running call waits for a party whose connection dropped (ms; 0 = end at once). */
+  reconnectGraceMs?: number;
   /** An interpreter joined a booth's session (the booth's open cases note it). */
   onInterpreterJoined?: (info: { sessionId: string; boothId: string; interpreterId: string }) => void;
 }
@@ -93,6 +96,8 @@ export class CallService implements PartyNotifier {
   /** Recordings being finished after their session closed (tests and shutdown wait on these). */
   readonly recordingDone = new Map<string, Promise<void>>();
   private readonly pendingCancels = new Map<string, NodeJS.Timeout>();
+  /** Parties of running calls whose connection dropped: the call ends when the timer fires (userRoom → timer). */
+  private readonly awayParties = new Map<string, NodeJS.Timeout>();
   private sweeper?: NodeJS.Timeout;
   private refresher?: NodeJS.Timeout;
   /** Set by close(): late disconnect handlers skip their Redis work. */
@@ -393,11 +398,70 @@ export class CallService implements PartyNotifier {
   }
 
   /** A user's last connection went away. */
+  /**
+   * The last connection of a user is gone. A party of a running call is
+   * waited for (reconnectGraceMs): the others are told, the session, its
+   * media objects, the case and the recording go on, and a new connection
+   * resumes it ('session:resume'). Not back in time → handled as gone.
+   */
   async userGone(user: User): Promise<void> {
+    if (this.closing) return;
+    const key = userRoom(user);
+    const session = this.sessionOfUser.get(key);
+    const grace = this.d.reconnectGraceMs ?? 20_000;
+    if (session && !session.isClosed && grace > 0 && !this.awayParties.has(key)) {
+      const party = [...session.parties.values()].find((p) => p.info.role === user.role && p.info.userId === user.userId);
+      if (party) {
+        for (const p of session.parties.values()) if (p !== party) this.notify(p, 'session:partyAway', party.info);
+        this.d.log.warn({ sessionId: session.id, role: user.role, userId: user.userId, graceMs: grace }, 'party connection lost; waiting for it to come back');
+        this.awayParties.set(
+          key,
+          setTimeout(() => {
+            this.awayParties.delete(key);
+            void this.partyLost(user).catch((err) => this.d.log.error({ err, userId: user.userId }, 'ending the call of a lost party failed'));
+          }, grace),
+        );
+        return;
+      }
+    }
+    await this.partyLost(user);
+  }
+
+  /** A user connected again: a party waited for is back (the others are told; its client then sends 'session:resume'). */
+  userBack(user: User): void {
+    const key = userRoom(user);
+    const timer = this.awayParties.get(key);
+    if (!timer) return;
+    clearTimeout(timer);
+    this.awayParties.delete(key);
+    const session = this.sessionOfUser.get(key);
+    const party = session && [...session.parties.values()].find((p) => p.info.role === user.role && p.info.userId === user.userId);
+    if (!session || !party) return;
+    this.d.log.info({ sessionId: session.id, role: user.role, userId: user.userId }, 'party back');
+    for (const p of session.parties.values()) if (p !== party) this.notify(p, 'session:partyBack', party.info);
+  }
+
+  /** 'session:resume': the running session as this party sees it now (NOT_IN_SESSION when it has ended), with the chat it missed. */
+  async resume(user: User, sessionId: string): Promise<SessionInfo> {
+    const { session, party } = this.partyOf(user, sessionId);
+    this.userBack(user);
+    await this.replayChat(session.id, party);
+    return { sessionId: session.id, callId: session.callId, startedAt: session.startedAt, recording: !!this.d.recording, you: party.info, parties: session.partyInfos() };
+  }
+
+  /** 'media:restartIce' on one of the party's own transports. */
+  async restartIce(user: User, transportId: string): Promise<Responses['media:restartIce']> {
+    const session = this.sessionOfUser.get(userRoom(user));
+    const party = session && [...session.parties.values()].find((p) => p.info.role === user.role && p.info.userId === user.userId);
+    const t = party?.transports.get(transportId);
+    if (!t) throw new AppError(ErrorCode.NotFound, `no transport ${String(transportId).slice(0, 64)}`);
+    return { iceParameters: (await t.transport.restartIce()) as Responses['media:restartIce']['iceParameters'] };
+  }
+
+  private async partyLost(user: User): Promise<void> {
     if (this.closing) return;
     const session = this.sessionOfUser.get(userRoom(user));
     if (session && (user.role === 'booth' || user.role === 'agent')) {
-      // Reconnection into a running session comes with issue 8; until then the call ends.
       session.close('party-left');
       // Finish the record now (idempotent) so the agent below is in wrap-up, not in-call.
       await this.d.router.finish(session.callId);
@@ -540,6 +604,7 @@ export class CallService implements PartyNotifier {
     clearTimeout(this.publishTimer);
     for (const s of [...this.sessions.values()]) s.close(reason);
     for (const t of this.pendingCancels.values()) clearTimeout(t);
+    for (const t of this.awayParties.values()) clearTimeout(t);
   }
 
   // ── internals ─────────────────────────────────────────────────────────────

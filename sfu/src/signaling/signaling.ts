@@ -39,6 +39,8 @@ const allowed: Record<RequestName, readonly Role[]> = {
   'call:transfer': ['agent'],
   'chat:send': ['booth', 'agent', 'interpreter', 'supervisor'],
   'captions:set': ['booth', 'agent', 'interpreter'],
+  'session:resume': ['booth', 'agent', 'interpreter', 'supervisor'],
+  'media:restartIce': ['booth', 'agent', 'interpreter', 'supervisor'],
   'doc:requestCapture': ['agent'],
   'doc:uploaded': ['booth'],
   'doc:annotate': ['agent'],
@@ -66,6 +68,8 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
     'call:transfer': (u, p) => calls.transfer(u, p.sessionId, p.to, p.note),
     'interp:request': (u, p) => calls.requestInterpreter(u, p.sessionId, p.variant),
     'chat:send': (u, p) => calls.chat(u, p.sessionId, p.text),
+    'session:resume': (u, p) => calls.resume(u, p.sessionId),
+    'media:restartIce': (u, p) => calls.restartIce(u, p.transportId),
     'captions:set': async (u, p) => {
       const { session } = calls.partyOf(u, p.sessionId);
       return captions.set(captionView(session, calls, captions), p.on);
@@ -134,6 +138,8 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
     const ready =
       user.role === 'agent' || user.role === 'interpreter' ? calls.agentConnected(user).catch((err) => log.error({ err }, 'agent registration failed')) : Promise.resolve();
     log.debug({ role: user.role, userId: user.userId, sid: socket.id }, 'connected');
+    // A party of a running call that lost its connection is back (the call was waiting for it).
+    calls.userBack(user);
 
     socket.onAny((event: string, ...args: unknown[]) => {
       if (Object.hasOwn(Requests, event)) return;
