@@ -573,6 +573,7 @@ function CallView({ state, desk }: ViewProps) {
   const extraPanels = (documentStream ? 1 : 0) + (showInterpreter ? 1 : 0) + (showAgent ? 1 : 0);
 
   const booth = state.session?.parties.find((p) => p.role === 'booth');
+  const boothAway = state.away?.some((p) => p.role === 'booth') ?? false;
   const boothName = booth?.name ?? state.call?.boothName ?? t('agent.boothFallbackName');
   const others = (state.queue?.skills ?? []).reduce((n, r) => n + r.waiting, 0);
   const quickPhrases = QUICK_PHRASES.map((key) => ({ key, text: t(`agent.quickPhrases.${key}`) }));
@@ -586,6 +587,16 @@ function CallView({ state, desk }: ViewProps) {
   return (
     <section className={hasCase ? 'call-view with-case' : 'call-view'} aria-labelledby="call-heading">
       <div className="call-main">
+        {state.reconnecting && (
+          <p className="alert alert-warning call-network" role="status" data-testid="reconnecting">
+            {t('access.reconnect.banner')}
+          </p>
+        )}
+        {boothAway && (
+          <p className="alert alert-warning call-network" role="status" data-testid="party-away">
+            {t('access.reconnect.boothAway')}
+          </p>
+        )}
         <div className={extraPanels > 0 ? 'call-videos with-document' : 'call-videos'} data-panels={extraPanels + 1}>
           <figure className="video-panel">
             <figcaption className="panel-title">{t('agent.residentVideo')}</figcaption>

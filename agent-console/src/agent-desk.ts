@@ -5,7 +5,7 @@
  * resident), the call's media, hanging up, wrap-up (话后小结), and the queue
  * overview. Read via useSyncExternalStore.
  */
-import { CallMedia, SignalingClient, apiRequest, type RemoteTrack } from '@xiaowu/shared/client';
+import { CallMedia, IceRecovery, SignalingClient, apiRequest, type RemoteTrack } from '@xiaowu/shared/client';
 import {
   ErrorCode,
   type AgentStatusInfo,
@@ -14,6 +14,7 @@ import {
   type ChatMessage,
   type Disposition,
   type ManualAgentState,
+  type PartyInfo,
   type QueueSummary,
   type SessionInfo,
 } from '@xiaowu/shared';
@@ -73,6 +74,10 @@ export interface DeskState {
   inviting?: boolean;
   /** Chat lines of the current call. */
   chat: ChatMessage[];
+  /** In a call whose signaling connection dropped: the call goes on while it comes back. */
+  reconnecting?: boolean;
+  /** Parties of the call whose connection dropped (the server waits for them). */
+  away?: PartyInfo[];
 }
 
 export interface InterpStatus {
@@ -95,6 +100,8 @@ export interface AgentDeskOptions {
 
 const noop = (): void => undefined;
 const NOTICE_MS = 15_000;
+/** A call whose connection is still down after this long is over (the server ends it after its own grace). */
+export const RECONNECT_GIVE_UP_MS = 30_000;
 /** Refusals of 'call:transfer' with a text of their own (agent.transfer.errors). */
 const TRANSFER_ERRORS = new Set<string>([ErrorCode.NotFound, ErrorCode.InvalidState, ErrorCode.Forbidden, ErrorCode.BadRequest, ErrorCode.NotInSession]);
 
@@ -140,6 +147,8 @@ export class AgentDesk {
   /** The case (办件) of the running call: document review and 受理. */
   readonly review: CaseReview;
   private media: CallMedia | null = null;
+  private ice: IceRecovery | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
@@ -158,11 +167,15 @@ export class AgentDesk {
     const socket = this.sig.socket;
     this.state = { connection: 'connecting', busy: false, skillNames: {}, transferTargets: [], phase: 'idle', localStream: null, remoteTracks: [], chat: [] };
 
-    socket.on('connect', () => this.set({ connection: 'online', fatal: undefined }));
+    socket.on('connect', () => {
+      this.set({ connection: 'online', fatal: undefined });
+      // Back during a call: re-attach to the running session.
+      if (this.state.phase === 'in-call' && this.state.reconnecting) void this.resume();
+    });
     socket.on('disconnect', () => {
-      // The server ends our session with the socket, takes back an offer, and sets us offline.
+      // The server takes back an offer; a running call is kept for a grace period while we reconnect.
       this.set({ connection: 'offline', offer: undefined, busy: false });
-      if (this.state.phase === 'in-call') this.endCall('network');
+      if (this.state.phase === 'in-call') this.startReconnecting();
     });
     socket.on('connect_error', (err) => {
       if (socket.active) {
@@ -204,6 +217,12 @@ export class AgentDesk {
       this.set({ chat: [...this.state.chat, m] });
     });
     this.sig.on('media:producerClosed', ({ producerId }) => this.removeRemoteTrack(producerId));
+    this.sig.on('session:partyAway', (party) => {
+      if (this.state.phase !== 'in-call') return;
+      this.set({ away: [...(this.state.away ?? []).filter((p) => p.partyId !== party.partyId), party] });
+    });
+    this.sig.on('session:partyBack', (party) => this.clearAway(party.partyId));
+    this.sig.on('session:partyLeft', (party) => this.clearAway(party.partyId));
     this.sig.on('protocol:error', (info) => console.warn('protocol error', info));
 
     apiRequest<CatalogNames>('/api/catalog').then(
@@ -320,8 +339,13 @@ export class AgentDesk {
       onRemoteTrackEnded: (producerId) => {
         if (this.media === media) this.removeRemoteTrack(producerId);
       },
+      onConnectionState: (state) => {
+        if (this.media === media) ice.onState(state);
+      },
     });
+    const ice = new IceRecovery(media, () => this.sig.socket.connected);
     this.media = media;
+    this.ice = ice;
     this.review.startCall(session.sessionId);
     this.set({
       phase: 'in-call',
@@ -330,6 +354,8 @@ export class AgentDesk {
       callStartedAt: Date.now(),
       localStream: stream,
       remoteTracks: [],
+      reconnecting: false,
+      away: undefined,
       // Lines that came before the ack belong to this session only.
       chat: this.state.chat.filter((m) => m.sessionId === session.sessionId),
     });
@@ -443,6 +469,9 @@ export class AgentDesk {
   /** Sign-out: the connection closes, so the server sets this agent offline. */
   close(): void {
     if (this.closed) return;
+    this.stopReconnecting();
+    this.ice?.dispose();
+    this.ice = null;
     this.media?.close();
     this.media = null;
     stopStream(this.state.localStream);
@@ -456,6 +485,9 @@ export class AgentDesk {
   // ── helpers ───────────────────────────────────────────────────────────────
 
   private endCall(reason: EndReason, error?: MessageKey): void {
+    this.stopReconnecting();
+    this.ice?.dispose();
+    this.ice = null;
     this.review.endCall();
     this.media?.close();
     this.media = null;
@@ -474,6 +506,8 @@ export class AgentDesk {
       interp: undefined,
       inviting: false,
       chat: [],
+      reconnecting: false,
+      away: undefined,
       lastCall: {
         boothName: call?.boothName ?? booth?.name ?? '',
         matterName: call?.matterName ?? '',
@@ -483,6 +517,49 @@ export class AgentDesk {
       lastEnd: reason,
       error,
     });
+  }
+
+  private clearAway(partyId: string): void {
+    const away = this.state.away;
+    if (away?.some((p) => p.partyId === partyId)) this.set({ away: away.filter((p) => p.partyId !== partyId) });
+  }
+
+  /** The socket dropped in a call: keep the call; give up when it is not back in time. */
+  private startReconnecting(): void {
+    if (this.state.reconnecting) return;
+    this.set({ reconnecting: true });
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.state.phase === 'in-call' && this.state.reconnecting) this.endCall('network');
+    }, RECONNECT_GIVE_UP_MS);
+  }
+
+  private stopReconnecting(): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  }
+
+  /** Back online during a call: 'session:resume' re-attaches this socket, or the call ended meanwhile. */
+  private async resume(): Promise<void> {
+    const session = this.state.session;
+    if (!session) return;
+    const current = (): boolean => this.state.phase === 'in-call' && this.state.session?.sessionId === session.sessionId;
+    try {
+      const info = await this.sig.request('session:resume', { sessionId: session.sessionId });
+      if (!current()) return;
+      this.stopReconnecting();
+      this.set({ reconnecting: false, session: { ...session, recording: info.recording, parties: info.parties } });
+      this.ice?.afterResume();
+    } catch (err) {
+      if (!current()) return;
+      if ((err as { code?: string }).code === ErrorCode.NotInSession) {
+        this.endCall('network');
+        return;
+      }
+      // Lost again on the way (the next 'connect' asks again), or no answer: the give-up timer decides.
+      console.warn('session:resume failed', err);
+    }
   }
 
   private removeRemoteTrack(producerId: string): void {

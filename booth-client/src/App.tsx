@@ -157,7 +157,9 @@ export function App({ call, boothName, homeLanguage, resetLanguage, modes }: App
           {t(state.fatal)}
         </div>
       ) : (
-        state.connection === 'offline' && (
+        // In a call the call screen says it itself (data-testid="reconnecting"), over the video.
+        state.connection === 'offline' &&
+        !(state.phase === 'in-call' && state.reconnecting) && (
           <div role="status" className="banner" data-testid="network-banner">
             <span className="banner-spinner" aria-hidden="true" />
             {t('booth.reconnecting')}
@@ -470,6 +472,7 @@ function InCallScreen({ state, call }: ScreenProps) {
   const signBusy = interp?.state === 'searching' || interp?.state === 'joined' || interpreterParty !== undefined;
   const duration = t('booth.callDuration', { time: formatClock(now - (state.callStartedAt ?? now)) });
   const captions = useCaptions(call.signaling, state.session?.sessionId);
+  const agentAway = state.away?.some((p) => p.role === 'agent') ?? false;
   // The agent invited an interpreter meanwhile: nothing left to choose.
   useEffect(() => {
     if (signBusy) setPickingSign(false);
@@ -592,6 +595,19 @@ function InCallScreen({ state, call }: ScreenProps) {
         </CallColumns>
       </div>
       <CaptionsView captions={captions} className="booth-captions" />
+      {/* A network blip: the call goes on by itself, the resident need not do anything. */}
+      {state.reconnecting ? (
+        <div className="call-reconnecting" role="status" data-testid="reconnecting">
+          <span className="banner-spinner" aria-hidden="true" />
+          {t('access.reconnect.banner')}
+        </div>
+      ) : (
+        agentAway && (
+          <div className="call-reconnecting party-away" role="status" data-testid="party-away">
+            {t('access.reconnect.agentAway')}
+          </div>
+        )
+      )}
       <AnsweredBanner startedAt={state.callStartedAt} now={now} name={agentName} />
       <div className="controls">
         {interpStatus ?? <p className="hint">{t('booth.inCallHint')}</p>}

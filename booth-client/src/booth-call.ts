@@ -4,7 +4,7 @@
  * calls the actions; every async step checks that it is still current, so a
  * cancel or a hang-up in the middle of one never leaves a camera running.
  */
-import { CallMedia, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
+import { CallMedia, IceRecovery, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
 import { ErrorCode, type CallNeeds, type ChatMessage, type PartyInfo, type QueuePosition, type SessionInfo, type SignVariant } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
 import { CaseFlow, type CaseFlowState } from './case-flow';
@@ -64,6 +64,10 @@ export interface BoothState {
   chat: ChatMessage[];
   /** The case and documents of the current call (see case-flow.ts); cleared with the call. */
   caseFlow?: CaseFlowState;
+  /** In a call whose signaling connection dropped: the call goes on while it comes back (「网络不稳定，正在重连…」). */
+  reconnecting?: boolean;
+  /** Parties of the call whose connection dropped (the server waits for them). */
+  away?: PartyInfo[];
 }
 
 export const RETURN_HOME_MS = 8_000;
@@ -75,6 +79,8 @@ export const RATING_IDLE_MS = 60_000;
 const NOTICE_MS = 6_000;
 /** How long 「已为您转接到 X」 stays on the call screen. */
 export const AGENT_CHANGE_NOTICE_MS = 10_000;
+/** A call whose connection is still down after this long is over (the server ends it after its own grace). */
+export const RECONNECT_GIVE_UP_MS = 30_000;
 
 const noop = (): void => undefined;
 
@@ -130,6 +136,8 @@ export class BoothCall {
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private agentChangeTimer: ReturnType<typeof setTimeout> | undefined;
   private reauthTimer: ReturnType<typeof setTimeout> | undefined;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private ice: IceRecovery | null = null;
   private timeoutScale: number;
 
   constructor(
@@ -144,11 +152,13 @@ export class BoothCall {
       this.set({ connection: 'online', fatal: undefined });
       // Back after a network drop while waiting: keep (or re-take) the place in the queue.
       if (this.state.phase === 'waiting' && this.state.stage === 'queue') void this.joinQueue(this.attempt);
+      // Back during a call: re-attach to the running session.
+      if (this.state.phase === 'in-call' && this.state.reconnecting) void this.resume();
     });
     socket.on('disconnect', () => {
       this.set({ connection: 'offline' });
-      // The server ends a running call with the socket (waiting calls get a grace period).
-      if (this.state.phase === 'in-call') this.finish('network');
+      // The server keeps a running call for a grace period: wait for the connection, the video stays.
+      if (this.state.phase === 'in-call') this.startReconnecting();
     });
     socket.on('connect_error', (err) => {
       // socket.io retries by itself unless the server refused the handshake.
@@ -183,6 +193,11 @@ export class BoothCall {
     // A transfer (转接): the next agent joins the running session, then the previous one leaves.
     sig.on('session:partyJoined', (party) => this.onPartyJoined(party));
     sig.on('session:partyLeft', (party) => this.onPartyLeft(party));
+    sig.on('session:partyAway', (party) => {
+      if (this.state.phase !== 'in-call') return;
+      this.set({ away: [...(this.state.away ?? []).filter((p) => p.partyId !== party.partyId), party] });
+    });
+    sig.on('session:partyBack', (party) => this.clearAway(party.partyId));
     sig.on('protocol:error', (info) => console.warn('protocol error', info));
     // Cases and documents: the flow of the call on screen only.
     sig.on('case:updated', (info) => this.flowOf(info.sessionId)?.onCaseUpdated(info));
@@ -440,8 +455,13 @@ export class BoothCall {
       onRemoteTrackEnded: (producerId) => {
         if (this.media === media) this.removeRemoteTrack(producerId);
       },
+      onConnectionState: (state) => {
+        if (this.media === media) ice.onState(state);
+      },
     });
+    const ice = new IceRecovery(media, () => this.sig.socket.connected);
     this.media = media;
+    this.ice = ice;
     const devices = this.options.devices;
     const request = this.state.request;
     const flow = devices
@@ -469,6 +489,8 @@ export class BoothCall {
       remoteTracks: [],
       agentChange: undefined,
       chat: [],
+      reconnecting: false,
+      away: undefined,
       interpError: undefined,
       interp: this.state.interp?.sessionId === session.sessionId ? this.state.interp : undefined,
     });
@@ -583,6 +605,50 @@ export class BoothCall {
     const { phase, session } = this.state;
     if (phase !== 'in-call' || !session) return;
     this.set({ session: { ...session, parties: session.parties.filter((p) => p.partyId !== party.partyId) } });
+    this.clearAway(party.partyId);
+  }
+
+  private clearAway(partyId: string): void {
+    const away = this.state.away;
+    if (away?.some((p) => p.partyId === partyId)) this.set({ away: away.filter((p) => p.partyId !== partyId) });
+  }
+
+  /** The socket dropped in a call: keep the call on screen; give up when it is not back in time. */
+  private startReconnecting(): void {
+    if (this.state.reconnecting) return;
+    this.set({ reconnecting: true });
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.state.phase === 'in-call' && this.state.reconnecting) this.finish('network');
+    }, RECONNECT_GIVE_UP_MS);
+  }
+
+  private stopReconnecting(): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  }
+
+  /** Back online during a call: 'session:resume' re-attaches this socket, or the call ended meanwhile. */
+  private async resume(): Promise<void> {
+    const session = this.state.session;
+    if (!session) return;
+    const current = (): boolean => this.getState().phase === 'in-call' && this.getState().session?.sessionId === session.sessionId;
+    try {
+      const info = await this.sig.request('session:resume', { sessionId: session.sessionId });
+      if (!current()) return;
+      this.stopReconnecting();
+      this.set({ reconnecting: false, session: { ...session, recording: info.recording, parties: info.parties } });
+      this.ice?.afterResume();
+    } catch (err) {
+      if (!current()) return;
+      if ((err as { code?: string }).code === ErrorCode.NotInSession) {
+        this.finish('network');
+        return;
+      }
+      // Lost again on the way (the next 'connect' asks again), or no answer: the give-up timer decides.
+      console.warn('session:resume failed', err);
+    }
   }
 
   private removeRemoteTrack(producerId: string): void {
@@ -593,6 +659,9 @@ export class BoothCall {
   }
 
   private releaseMedia(): void {
+    this.stopReconnecting();
+    this.ice?.dispose();
+    this.ice = null;
     this.media?.close();
     this.media = null;
     // The document camera, uploads in flight, the receipt step and the stills go with the call.
@@ -619,6 +688,8 @@ export class BoothCall {
       waitingSign: undefined,
       chat: [],
       caseFlow: undefined,
+      reconnecting: false,
+      away: undefined,
       returnAt: Date.now() + stay,
     });
   }
@@ -643,6 +714,8 @@ export class BoothCall {
       waitingSign: undefined,
       chat: [],
       caseFlow: undefined,
+      reconnecting: false,
+      away: undefined,
       endReason: undefined,
       returnAt: undefined,
       error: messages.error,

@@ -725,7 +725,8 @@ export class CallService implements PartyNotifier {
           if (w.wasOfferedTo) await this.afterAgentFreed(w.wasOfferedTo, interpTicket, w.offered);
         }
       }
-      const agentId = await this.d.router.finish(ticket.ticketId);
+      // (When a lost party ended the call, partyLost has finished the record already: still tell the agent its state.)
+      const agentId = (await this.d.router.finish(ticket.ticketId)) ?? ticket.agentId;
       await this.d.router.recordHandlingTime(ticket.skill, seconds);
       if (ticket.agentId) {
         await this.d.feedback.sessionEnded({ sessionId: session.id, callId: ticket.ticketId, boothId: ticket.boothId, agentId: ticket.agentId, interpreterIds: [...session.interpreterIds], matterId: ticket.matterId, endedAt: Date.now() });

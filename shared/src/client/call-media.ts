@@ -14,10 +14,16 @@ export interface RemoteTrack {
   track: MediaStreamTrack;
 }
 
+export type MediaConnectionState = 'connected' | 'disconnected' | 'failed';
+
 export interface CallMediaEvents {
   onRemoteTrack(t: RemoteTrack): void;
   onRemoteTrackEnded(producerId: string): void;
+  /** The media connection's state: the worse of the two transports (those still new or connecting do not count). */
+  onConnectionState?(state: MediaConnectionState): void;
 }
+
+const STATE_RANK: Record<MediaConnectionState, number> = { connected: 0, disconnected: 1, failed: 2 };
 
 /** Sender-side encodings: two simulcast layers for cameras, one sharp layer for documents. */
 function encodingsFor(source: TrackSource): types.RtpEncodingParameters[] | undefined {
@@ -40,6 +46,8 @@ export class CallMedia {
   private readonly consumedProducers = new Set<string>();
   private closed = false;
   private readonly offs: Array<() => void> = [];
+  private readonly transportStates = new Map<string, MediaConnectionState>();
+  private lastState: MediaConnectionState | undefined;
 
   constructor(
     private readonly sig: SignalingClient,
@@ -89,6 +97,25 @@ export class CallMedia {
     this.producers.set(source, producer);
   }
 
+  /** The media connection's state as last reported (undefined before any transport connected). */
+  get connectionState(): MediaConnectionState | undefined {
+    return this.lastState;
+  }
+
+  /**
+   * ICE restart on both transports (after a network change): the server
+   * restarts ICE on its side of each and the answer is applied here.
+   */
+  async restartIce(): Promise<void> {
+    const transports = [this.sendTransport, this.recvTransport].filter((t): t is types.Transport => t !== undefined && !t.closed);
+    await Promise.all(
+      transports.map(async (transport) => {
+        const { iceParameters } = await this.sig.request('media:restartIce', { transportId: transport.id });
+        if (!this.closed && !transport.closed) await transport.restartIce({ iceParameters });
+      }),
+    );
+  }
+
   /** All RTCPeerConnection stats of the receive side (for diagnostics and tests). */
   async receiveStats(): Promise<RTCStatsReport | undefined> {
     return this.recvTransport?.getStats();
@@ -115,6 +142,7 @@ export class CallMedia {
         .request('media:connectTransport', { transportId: transport.id, dtlsParameters })
         .then(() => callback(), errback);
     });
+    transport.on('connectionstatechange', (state) => this.onTransportState(transport.id, state));
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
         this.sig
@@ -128,6 +156,17 @@ export class CallMedia {
       });
     }
     return transport;
+  }
+
+  private onTransportState(transportId: string, state: string): void {
+    if (this.closed) return;
+    if (state === 'connected' || state === 'disconnected' || state === 'failed') this.transportStates.set(transportId, state);
+    else return; // new / connecting / closed: nothing to report
+    let worst: MediaConnectionState = 'connected';
+    for (const s of this.transportStates.values()) if (STATE_RANK[s] > STATE_RANK[worst]) worst = s;
+    if (worst === this.lastState) return;
+    this.lastState = worst;
+    this.events.onConnectionState?.(worst);
   }
 
   private async consume(producer: ProducerInfo): Promise<void> {
@@ -148,5 +187,57 @@ export class CallMedia {
     // Created paused on the server so no RTP is lost before the track exists here.
     await this.sig.request('media:resumeConsumer', { consumerId: consumer.id });
     this.events.onRemoteTrack({ producer, consumerId: consumer.id, track: consumer.track });
+  }
+}
+
+/** A 'disconnected' media connection this long is treated like a failed one. */
+export const ICE_DISCONNECTED_MS = 3_000;
+
+/**
+ * Recovery of a call's media connection, fed from CallMedia's
+ * onConnectionState: on 'failed' (or 'disconnected' lasting ICE_DISCONNECTED_MS)
+ * while the signaling socket is up, ICE is restarted once per episode (an
+ * episode ends when the connection is 'connected' again). While the socket is
+ * down, the resume after the reconnect restarts ICE instead (afterResume()).
+ */
+export class IceRecovery {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private restarted = false;
+  private disposed = false;
+
+  constructor(
+    private readonly media: CallMedia,
+    private readonly socketConnected: () => boolean,
+  ) {}
+
+  onState(state: MediaConnectionState): void {
+    if (this.disposed) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (state === 'connected') {
+      this.restarted = false;
+      return;
+    }
+    if (state === 'failed') this.restart();
+    else this.timer = setTimeout(() => this.restart(), ICE_DISCONNECTED_MS);
+  }
+
+  /** Back in the session after a signaling reconnect: ICE restart when the media is not 'connected'. */
+  afterResume(): void {
+    if (this.media.connectionState === 'connected') return;
+    this.restarted = false; // a restart before the drop went out on the old network
+    this.restart();
+  }
+
+  /** Restarts ICE unless already done in this episode or the socket is down (then the resume does it). */
+  restart(): void {
+    if (this.disposed || this.restarted || !this.socketConnected()) return;
+    this.restarted = true;
+    this.media.restartIce().catch((err: unknown) => console.warn('ICE restart failed', err));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.timer);
   }
 }

@@ -76,6 +76,12 @@ export const accessZh = {
     signVariant: '手语种类：{{name}}',
     signVariantBadge: '手语：{{name}}',
   },
+  /** A network blip in a call (issue 8): the call is kept while the connection comes back. */
+  reconnect: {
+    banner: '网络不稳定，正在重连…',
+    agentAway: '工作人员网络不稳定，请稍候',
+    boothAway: '居民网络不稳定，正在等待重连',
+  },
 };
 
 export const accessEn: typeof accessZh = {
@@ -139,5 +145,10 @@ export const accessEn: typeof accessZh = {
   console: {
     signVariant: 'Sign language: {{name}}',
     signVariantBadge: 'Sign: {{name}}',
+  },
+  reconnect: {
+    banner: 'Unstable network, reconnecting…',
+    agentAway: 'The staff member’s network is unstable, please wait',
+    boothAway: 'The resident’s network is unstable, waiting for them to reconnect',
   },
 };
