@@ -80,6 +80,9 @@ export class AgentAuth {
 
   /** 「退出登录」, or the server refused the token (then `message` says why). */
   logout(message?: MessageKey): void {
+    // 「退出登录」 ends the token on the server too (every node; a copied token stops working). A refused token needs no call.
+    const token = this.state.kind === 'signed-in' || this.state.kind === 'supervisor' ? this.state.login.token : undefined;
+    if (token && message !== 'agent.login.expired') void apiRequest('/api/auth/logout', { body: {}, token }).catch(() => undefined);
     sessionStorage.removeItem(STORAGE_KEY);
     if (this.state.kind === 'signed-in') this.state.desk.close();
     this.set({ kind: 'signed-out', message });

@@ -136,7 +136,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const captions = new CaptionService({ engine: undefined, ports: recording?.pool ?? new PortPool(config.RECORD_PORT_MIN, config.RECORD_PORT_MAX), redis: redis.redis, log });
   attachSignaling(io, calls, tokens, log, captions);
   const uploads = new Uploads(redis.redis, config.DATA_DIR, { maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024, chunkBytes: 1024 * 1024 });
-  const api = createApi({ accounts, tokens, catalog, hours, appointments, uploads, publicUrl: config.PUBLIC_URL, redis: redis.redis, log });
+  const api = createApi({
+    accounts,
+    tokens,
+    catalog,
+    hours,
+    appointments,
+    uploads,
+    publicUrl: config.PUBLIC_URL,
+    redis: redis.redis,
+    log,
+    // Revoked tokens: the user's live connections close now (on every node, through the adapter); reconnecting with them fails.
+    onRevoked: (p) => io.in(userRoom(p)).disconnectSockets(true),
+  });
   // Daily retention job (and once at start).
   const retention = () =>
     recording && void applyRetention({

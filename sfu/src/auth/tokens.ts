@@ -17,24 +17,45 @@ export interface Principal {
   name: string;
 }
 
-const Claims = z.object({ sub: z.string().min(1).max(64), role: z.enum(Roles), name: z.string().max(64) });
+const Claims = z.object({ sub: z.string().min(1).max(64), role: z.enum(Roles), name: z.string().max(64), iatMs: z.number().int().optional() });
 
 const ISSUER = 'xiaowu-sfu';
 const TTL = { staff: '12h', device: '7d' } as const;
 
+/** Longest token life (a booth's device token): how long a revocation must be remembered. */
+const MAX_TTL_S = 7 * 86_400;
+
 export class TokenService {
-  private constructor(private readonly key: Uint8Array) {}
+  private constructor(
+    private readonly key: Uint8Array,
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   static async create(redis: Redis, secret: string | undefined, prefix = '{xw}:'): Promise<TokenService> {
-    if (secret) return new TokenService(new TextEncoder().encode(secret));
+    if (secret) return new TokenService(new TextEncoder().encode(secret), redis, prefix);
     const k = `${prefix}auth:signing-key`;
     await redis.set(k, randomBytes(32).toString('base64'), 'NX');
-    return new TokenService(Buffer.from((await redis.get(k))!, 'base64'));
+    return new TokenService(Buffer.from((await redis.get(k))!, 'base64'), redis, prefix);
+  }
+
+  private revokedKey(p: Pick<Principal, 'role' | 'userId'>): string {
+    return `${this.prefix}auth:revoked:${p.role}:${p.userId}`;
+  }
+
+  /**
+   * Revokes every token of this user issued until now (logout, a lost
+   * device, a supervisor's decision), on every node: verify refuses them from
+   * now on; tokens issued later work.
+   */
+  async revokeAll(p: Pick<Principal, 'role' | 'userId'>, at = Date.now()): Promise<void> {
+    await this.redis.set(this.revokedKey(p), String(at), 'EX', MAX_TTL_S);
   }
 
   async issue(p: Principal): Promise<{ token: string; expiresAt: number }> {
     const ttl = p.role === 'booth' ? TTL.device : TTL.staff;
-    const token = await new SignJWT({ role: p.role, name: p.name })
+    // iatMs: issue time to the millisecond, so a login right after a revocation is not caught by it.
+    const token = await new SignJWT({ role: p.role, name: p.name, iatMs: Date.now() })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(p.userId)
       .setIssuer(ISSUER)
@@ -48,13 +69,17 @@ export class TokenService {
   /** The principal of a valid token; UNAUTHORIZED for a forged, expired or malformed one. */
   async verify(token: unknown): Promise<Principal> {
     if (typeof token !== 'string' || token.length > 4096) throw new AppError(ErrorCode.Unauthorized, 'missing token');
+    let c: z.infer<typeof Claims> & { iat?: number };
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
-      const c = Claims.parse(payload);
-      return { role: c.role, userId: c.sub, name: c.name };
+      c = { ...Claims.parse(payload), iat: payload.iat };
     } catch (err) {
       const why = err instanceof joseErrors.JWTExpired ? 'token expired' : 'invalid token';
       throw new AppError(ErrorCode.Unauthorized, why);
     }
+    const revokedAt = Number((await this.redis.get(this.revokedKey({ role: c.role, userId: c.sub }))) ?? 0);
+    const issuedAt = c.iatMs ?? (c.iat ?? 0) * 1000;
+    if (revokedAt && issuedAt <= revokedAt) throw new AppError(ErrorCode.Unauthorized, 'token revoked');
+    return { role: c.role, userId: c.sub, name: c.name };
   }
 }

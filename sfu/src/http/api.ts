@@ -4,7 +4,7 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { AppError, ErrorCode, type Role } from '@xiaowu/shared';
+import { AppError, ErrorCode, Roles, type Role } from '@xiaowu/shared';
 import { oneTimeNotice, popularMatters, mattersByDepartment } from '@xiaowu/shared/catalog';
 import type { Accounts } from '../auth/accounts';
 import type { Principal, TokenService } from '../auth/tokens';
@@ -29,6 +29,8 @@ export interface ApiDeps {
   uploads: Uploads;
   redis: import('ioredis').Redis;
   log: Logger;
+  /** Tokens of this user were revoked: close its live connections. */
+  onRevoked?: (p: { role: Role; userId: string }) => void;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -97,6 +99,24 @@ export function createApi(d: ApiDeps): Router {
     const p = await d.accounts.login(username, password);
     const staff = await d.accounts.staff(username);
     return { ...(await d.tokens.issue(p)), user: { ...p, skills: staff?.skills ?? [], tags: staff?.tags ?? [] } };
+  }));
+
+  // Logout: every token of the caller stops working on every node; its connections close.
+  api.post('/auth/logout', route(async (req) => {
+    const who = await principal(req, d.tokens);
+    await d.tokens.revokeAll(who);
+    d.onRevoked?.(who);
+    return {};
+  }));
+
+  // A supervisor revokes a user's or a booth's tokens (lost device, leaver); audited.
+  api.post('/auth/revoke', route(async (req) => {
+    const who = await principal(req, d.tokens, ['supervisor']);
+    const target = parse(z.object({ role: z.enum(Roles), userId: z.string().min(1).max(64) }).strict(), req.body);
+    await d.tokens.revokeAll(target);
+    await auditEntry(d.redis, '{xw}:', { who: `${who.role}:${who.userId}`, action: 'tokens-revoked', target: `${target.role}:${target.userId}` });
+    d.onRevoked?.(target);
+    return {};
   }));
 
   api.post('/auth/booth', route(async (req) => {
