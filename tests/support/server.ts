@@ -60,8 +60,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       return (await fetch(`${server.url}/api/media/stats`)).json();
     },
     async close() {
-      for (const c of clients) c.close();
+      // The server first: its shutdown disconnects the clients while it knows it is closing. Clients closed
+      // first would make it start per-user clean-up (Redis requests) that the shutdown then cuts off.
       await server.close();
+      for (const c of clients) c.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

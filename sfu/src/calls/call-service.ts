@@ -98,6 +98,8 @@ export class CallService implements PartyNotifier {
   private readonly pendingCancels = new Map<string, NodeJS.Timeout>();
   /** Parties of running calls whose connection dropped: the call ends when the timer fires (userRoom → timer). */
   private readonly awayParties = new Map<string, NodeJS.Timeout>();
+  /** Sessions whose call record is being finished (the shutdown waits for them). */
+  private readonly closingSessions = new Set<Promise<void>>();
   private sweeper?: NodeJS.Timeout;
   private refresher?: NodeJS.Timeout;
   /** Set by close(): late disconnect handlers skip their Redis work. */
@@ -119,6 +121,8 @@ export class CallService implements PartyNotifier {
   }
 
   private emitTo<E extends keyof ServerToClientEvents>(room: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    // During shutdown the adapter's Redis clients are going away: its publish would reject unhandled.
+    if (this.closing) return;
     (this.d.io.to(room).emit as (e: string, ...a: unknown[]) => void)(event, ...args);
   }
 
@@ -226,7 +230,12 @@ export class CallService implements PartyNotifier {
     this.sessions.set(sessionId, session);
     this.sessionOfUser.set(userRoom(booth), session);
     this.sessionOfUser.set(userRoom(agent), session);
-    session.onClose = (reason) => void this.onSessionClosed(session, reason).catch((err) => this.d.log.error({ err, sessionId: session.id }, 'closing the session record failed'));
+    session.onClose = (reason) => {
+      const done = this.onSessionClosed(session, reason)
+        .catch((err) => this.d.log.error({ err, sessionId: session.id }, 'closing the session record failed'))
+        .finally(() => this.closingSessions.delete(done));
+      this.closingSessions.add(done);
+    };
     this.d.log.info({ sessionId, callId, agentId: agent.userId, boothId: ticket.boothId, matter: ticket.matterId }, 'call answered, session created');
 
     const info = (you: Party): SessionInfo => ({ sessionId, callId, startedAt: session.startedAt, recording: !!this.d.recording, you: you.info, parties: session.partyInfos() });
@@ -593,8 +602,10 @@ export class CallService implements PartyNotifier {
 
   /** Ends every session; resolves when their recordings are finished. */
   async closeAndFlush(reason: CallEndReason): Promise<void> {
+    // Call records still being written (a hang-up just before the shutdown) finish first, while Redis is there.
+    await Promise.all(this.closingSessions);
     this.close(reason);
-    await Promise.all(this.recordingDone.values());
+    await Promise.all([...this.recordingDone.values(), ...this.closingSessions]);
   }
 
   close(reason: CallEndReason): void {
@@ -677,7 +688,9 @@ export class CallService implements PartyNotifier {
   }
 
   async publishQueue(): Promise<void> {
-    this.d.io.to(DESK_ROOM).emit('queue:update', await this.queueSummary());
+    const summary = await this.queueSummary();
+    if (this.closing) return;
+    this.d.io.to(DESK_ROOM).emit('queue:update', summary);
     const staffed = await this.staffedBySkill();
     for (const skill of await this.d.router.activeSkills()) {
       for (const t of await this.d.router.waiting(skill, 100)) {
