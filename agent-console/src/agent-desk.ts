@@ -5,7 +5,7 @@
  * resident), the call's media, hanging up, wrap-up (话后小结), and the queue
  * overview. Read via useSyncExternalStore.
  */
-import { CallMedia, IceRecovery, SignalingClient, apiRequest, type RemoteTrack } from '@xiaowu/shared/client';
+import { CallMedia, CallResume, IceRecovery, SignalingClient, apiRequest, type RemoteTrack } from '@xiaowu/shared/client';
 import {
   ErrorCode,
   type AgentStatusInfo,
@@ -101,7 +101,6 @@ export interface AgentDeskOptions {
 const noop = (): void => undefined;
 const NOTICE_MS = 15_000;
 /** A call whose connection is still down after this long is over (the server ends it after its own grace). */
-export const RECONNECT_GIVE_UP_MS = 30_000;
 /** Refusals of 'call:transfer' with a text of their own (agent.transfer.errors). */
 const TRANSFER_ERRORS = new Set<string>([ErrorCode.NotFound, ErrorCode.InvalidState, ErrorCode.Forbidden, ErrorCode.BadRequest, ErrorCode.NotInSession]);
 
@@ -148,7 +147,7 @@ export class AgentDesk {
   readonly review: CaseReview;
   private media: CallMedia | null = null;
   private ice: IceRecovery | null = null;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly resumer: CallResume;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
@@ -164,18 +163,29 @@ export class AgentDesk {
   ) {
     this.sig = new SignalingClient('', { token });
     this.review = new CaseReview(this.sig, () => token);
+    this.resumer = new CallResume(this.sig, {
+      session: () => (this.state.phase === 'in-call' ? this.state.session : undefined),
+      reconnecting: () => !!this.state.reconnecting,
+      setReconnecting: () => this.set({ reconnecting: true }),
+      resumed: (info) => {
+        const { session } = this.state;
+        if (session) this.set({ reconnecting: false, session: { ...session, recording: info.recording, parties: info.parties } });
+        this.ice?.afterResume();
+      },
+      giveUp: () => this.endCall('network'),
+    });
     const socket = this.sig.socket;
     this.state = { connection: 'connecting', busy: false, skillNames: {}, transferTargets: [], phase: 'idle', localStream: null, remoteTracks: [], chat: [] };
 
     socket.on('connect', () => {
       this.set({ connection: 'online', fatal: undefined });
       // Back during a call: re-attach to the running session.
-      if (this.state.phase === 'in-call' && this.state.reconnecting) void this.resume();
+      if (this.state.phase === 'in-call' && this.state.reconnecting) void this.resumer.resume();
     });
     socket.on('disconnect', () => {
       // The server takes back an offer; a running call is kept for a grace period while we reconnect.
       this.set({ connection: 'offline', offer: undefined, busy: false });
-      if (this.state.phase === 'in-call') this.startReconnecting();
+      if (this.state.phase === 'in-call') this.resumer.lost();
     });
     socket.on('connect_error', (err) => {
       if (socket.active) {
@@ -469,7 +479,7 @@ export class AgentDesk {
   /** Sign-out: the connection closes, so the server sets this agent offline. */
   close(): void {
     if (this.closed) return;
-    this.stopReconnecting();
+    this.resumer.stop();
     this.ice?.dispose();
     this.ice = null;
     this.media?.close();
@@ -485,7 +495,7 @@ export class AgentDesk {
   // ── helpers ───────────────────────────────────────────────────────────────
 
   private endCall(reason: EndReason, error?: MessageKey): void {
-    this.stopReconnecting();
+    this.resumer.stop();
     this.ice?.dispose();
     this.ice = null;
     this.review.endCall();
@@ -522,44 +532,6 @@ export class AgentDesk {
   private clearAway(partyId: string): void {
     const away = this.state.away;
     if (away?.some((p) => p.partyId === partyId)) this.set({ away: away.filter((p) => p.partyId !== partyId) });
-  }
-
-  /** The socket dropped in a call: keep the call; give up when it is not back in time. */
-  private startReconnecting(): void {
-    if (this.state.reconnecting) return;
-    this.set({ reconnecting: true });
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (this.state.phase === 'in-call' && this.state.reconnecting) this.endCall('network');
-    }, RECONNECT_GIVE_UP_MS);
-  }
-
-  private stopReconnecting(): void {
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-  }
-
-  /** Back online during a call: 'session:resume' re-attaches this socket, or the call ended meanwhile. */
-  private async resume(): Promise<void> {
-    const session = this.state.session;
-    if (!session) return;
-    const current = (): boolean => this.state.phase === 'in-call' && this.state.session?.sessionId === session.sessionId;
-    try {
-      const info = await this.sig.request('session:resume', { sessionId: session.sessionId });
-      if (!current()) return;
-      this.stopReconnecting();
-      this.set({ reconnecting: false, session: { ...session, recording: info.recording, parties: info.parties } });
-      this.ice?.afterResume();
-    } catch (err) {
-      if (!current()) return;
-      if ((err as { code?: string }).code === ErrorCode.NotInSession) {
-        this.endCall('network');
-        return;
-      }
-      // Lost again on the way (the next 'connect' asks again), or no answer: the give-up timer decides.
-      console.warn('session:resume failed', err);
-    }
   }
 
   private removeRemoteTrack(producerId: string): void {

@@ -4,7 +4,7 @@
  * calls the actions; every async step checks that it is still current, so a
  * cancel or a hang-up in the middle of one never leaves a camera running.
  */
-import { CallMedia, IceRecovery, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
+import { CallMedia, CallResume, IceRecovery, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
 import { ErrorCode, type CallNeeds, type ChatMessage, type PartyInfo, type QueuePosition, type SessionInfo, type SignVariant } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
 import { CaseFlow, type CaseFlowState } from './case-flow';
@@ -80,7 +80,6 @@ const NOTICE_MS = 6_000;
 /** How long 「已为您转接到 X」 stays on the call screen. */
 export const AGENT_CHANGE_NOTICE_MS = 10_000;
 /** A call whose connection is still down after this long is over (the server ends it after its own grace). */
-export const RECONNECT_GIVE_UP_MS = 30_000;
 
 const noop = (): void => undefined;
 
@@ -136,7 +135,7 @@ export class BoothCall {
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private agentChangeTimer: ReturnType<typeof setTimeout> | undefined;
   private reauthTimer: ReturnType<typeof setTimeout> | undefined;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly resumer: CallResume;
   private ice: IceRecovery | null = null;
   private timeoutScale: number;
 
@@ -145,6 +144,17 @@ export class BoothCall {
     private readonly options: BoothCallOptions = {},
   ) {
     this.timeoutScale = validScale(options.timeoutScale);
+    this.resumer = new CallResume(sig, {
+      session: () => (this.state.phase === 'in-call' ? this.state.session : undefined),
+      reconnecting: () => !!this.state.reconnecting,
+      setReconnecting: () => this.set({ reconnecting: true }),
+      resumed: (info) => {
+        const { session } = this.state;
+        if (session) this.set({ reconnecting: false, session: { ...session, recording: info.recording, parties: info.parties } });
+        this.ice?.afterResume();
+      },
+      giveUp: () => this.finish('network'),
+    });
     const socket = sig.socket;
     this.state = { phase: 'idle', connection: socket.connected ? 'online' : 'connecting', localStream: null, remoteTracks: [], chat: [] };
 
@@ -153,12 +163,12 @@ export class BoothCall {
       // Back after a network drop while waiting: keep (or re-take) the place in the queue.
       if (this.state.phase === 'waiting' && this.state.stage === 'queue') void this.joinQueue(this.attempt);
       // Back during a call: re-attach to the running session.
-      if (this.state.phase === 'in-call' && this.state.reconnecting) void this.resume();
+      if (this.state.phase === 'in-call' && this.state.reconnecting) void this.resumer.resume();
     });
     socket.on('disconnect', () => {
       this.set({ connection: 'offline' });
       // The server keeps a running call for a grace period: wait for the connection, the video stays.
-      if (this.state.phase === 'in-call') this.startReconnecting();
+      if (this.state.phase === 'in-call') this.resumer.lost();
     });
     socket.on('connect_error', (err) => {
       // socket.io retries by itself unless the server refused the handshake.
@@ -613,44 +623,6 @@ export class BoothCall {
     if (away?.some((p) => p.partyId === partyId)) this.set({ away: away.filter((p) => p.partyId !== partyId) });
   }
 
-  /** The socket dropped in a call: keep the call on screen; give up when it is not back in time. */
-  private startReconnecting(): void {
-    if (this.state.reconnecting) return;
-    this.set({ reconnecting: true });
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (this.state.phase === 'in-call' && this.state.reconnecting) this.finish('network');
-    }, RECONNECT_GIVE_UP_MS);
-  }
-
-  private stopReconnecting(): void {
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-  }
-
-  /** Back online during a call: 'session:resume' re-attaches this socket, or the call ended meanwhile. */
-  private async resume(): Promise<void> {
-    const session = this.state.session;
-    if (!session) return;
-    const current = (): boolean => this.getState().phase === 'in-call' && this.getState().session?.sessionId === session.sessionId;
-    try {
-      const info = await this.sig.request('session:resume', { sessionId: session.sessionId });
-      if (!current()) return;
-      this.stopReconnecting();
-      this.set({ reconnecting: false, session: { ...session, recording: info.recording, parties: info.parties } });
-      this.ice?.afterResume();
-    } catch (err) {
-      if (!current()) return;
-      if ((err as { code?: string }).code === ErrorCode.NotInSession) {
-        this.finish('network');
-        return;
-      }
-      // Lost again on the way (the next 'connect' asks again), or no answer: the give-up timer decides.
-      console.warn('session:resume failed', err);
-    }
-  }
-
   private removeRemoteTrack(producerId: string): void {
     const tracks = this.state.remoteTracks;
     if (tracks.some((t) => t.producer.producerId === producerId)) {
@@ -659,7 +631,7 @@ export class BoothCall {
   }
 
   private releaseMedia(): void {
-    this.stopReconnecting();
+    this.resumer.stop();
     this.ice?.dispose();
     this.ice = null;
     this.media?.close();

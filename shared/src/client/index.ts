@@ -3,3 +3,4 @@ export * from './call-media';
 export * from './http';
 export * from './uploads';
 export * from './cases';
+export * from './call-resume';
