@@ -2,10 +2,14 @@
  * agent-review texts (Chinese first, English with exactly the same keys).
  * Wired into zh-CN.ts / en.ts under `agentReview`: use them as t('agentReview.…').
  *
- * The Chinese labels of states, verdicts, forms and delivery modes are the same
- * words as CASE_STATE_LABELS, VERDICT_LABELS, MATERIAL_FORM_LABELS and
- * DELIVERY_LABELS (written out here so the apps do not bundle the catalog seed).
+ * The Chinese labels of states and verdicts are CASE_STATE_LABELS and
+ * VERDICT_LABELS themselves; forms and delivery modes are the same words as
+ * MATERIAL_FORM_LABELS and DELIVERY_LABELS (written out here so the apps do not
+ * import the catalog module with its seed).
  */
+import { CASE_STATE_LABELS } from '../case-state';
+import { VERDICT_LABELS } from '../case';
+
 export const agentReviewZh = {
   title: '材料审核',
   caseNumber: '办件编号',
@@ -18,23 +22,8 @@ export const agentReviewZh = {
   otherCases: '本次通话的办件',
   readOnly: '通话已结束，办件信息仅供查看',
 
-  states: {
-    draft: '填写中',
-    submitted: '已提交',
-    under_review: '审核中',
-    accepted: '已受理',
-    pending_materials: '容缺受理（待补材料）',
-    rejected: '不予受理',
-    completed: '已办结',
-    withdrawn: '已撤回',
-  },
-  verdicts: {
-    pending: '待审核',
-    accepted: '已收取',
-    rescan: '需重新扫描',
-    missing: '缺少',
-    committed: '告知承诺',
-  },
+  states: { ...CASE_STATE_LABELS },
+  verdicts: { ...VERDICT_LABELS },
   forms: {
     original: '原件',
     copy: '复印件',

@@ -2,6 +2,9 @@
  * booth-docs texts (Chinese first, English with exactly the same keys).
  * Wired into zh-CN.ts / en.ts under `boothDocs`: use them as t('boothDocs.…').
  */
+import { CASE_STATE_LABELS } from '../case-state';
+import { VERDICT_LABELS } from '../case';
+
 export const boothDocsZh = {
   /** SignaturePad: the hand-written signature on the touch screen. */
   sign: {
@@ -42,16 +45,7 @@ export const boothDocsZh = {
     /** Dates with the year, as on the printed receipt (Beijing time). */
     dateYear: '{{year}}年{{month}}月{{day}}日',
     /** English names of the server's (Chinese) state labels; Chinese shows the server's own label. */
-    states: {
-      draft: '填写中',
-      submitted: '已提交',
-      under_review: '审核中',
-      accepted: '已受理',
-      pending_materials: '容缺受理（待补材料）',
-      rejected: '不予受理',
-      completed: '已办结',
-      withdrawn: '已撤回',
-    },
+    states: { ...CASE_STATE_LABELS },
     /** What the resident can expect or do next, per state. */
     next: {
       draft: '这个办件还没有提交。如需继续办理，请呼叫坐席',
@@ -69,25 +63,8 @@ export const boothDocsZh = {
     panelLabel: '办件信息',
     caseNumber: '办件编号',
     matter: '办理事项：{{name}}',
-    /** The same words as CASE_STATE_LABELS. */
-    states: {
-      draft: '填写中',
-      submitted: '已提交',
-      under_review: '审核中',
-      accepted: '已受理',
-      pending_materials: '容缺受理（待补材料）',
-      rejected: '不予受理',
-      completed: '已办结',
-      withdrawn: '已撤回',
-    },
-    /** The same words as VERDICT_LABELS. */
-    verdicts: {
-      pending: '待审核',
-      accepted: '已收取',
-      rescan: '需重新扫描',
-      missing: '缺少',
-      committed: '告知承诺',
-    },
+    states: { ...CASE_STATE_LABELS },
+    verdicts: { ...VERDICT_LABELS },
     /** The same words as MATERIAL_FORM_LABELS. */
     forms: {
       original: '原件',
@@ -236,6 +213,19 @@ export const boothDocsZh = {
   title: '办理材料',
 };
 
+
+/** The case states in the residents' English (progress lookup and the call screen). */
+const RESIDENT_STATES_EN = {
+  draft: 'Being filled in',
+  submitted: 'Submitted',
+  under_review: 'Under review',
+  accepted: 'Accepted',
+  pending_materials: 'Accepted, documents missing',
+  rejected: 'Not accepted',
+  completed: 'Completed',
+  withdrawn: 'Withdrawn',
+};
+
 export const boothDocsEn: typeof boothDocsZh = {
   sign: {
     hint: 'Please sign here',
@@ -272,16 +262,7 @@ export const boothDocsEn: typeof boothDocsZh = {
     historyEmpty: 'No history yet',
     again: 'Check another',
     dateYear: '{{day}}/{{month}}/{{year}}',
-    states: {
-      draft: 'Being filled in',
-      submitted: 'Submitted',
-      under_review: 'Under review',
-      accepted: 'Accepted',
-      pending_materials: 'Accepted, documents missing',
-      rejected: 'Not accepted',
-      completed: 'Completed',
-      withdrawn: 'Withdrawn',
-    },
+    states: RESIDENT_STATES_EN,
     next: {
       draft: 'This case has not been submitted yet. To go on, please call an agent',
       submitted: 'Your documents have been handed in. Please wait for the review',
@@ -297,16 +278,7 @@ export const boothDocsEn: typeof boothDocsZh = {
     panelLabel: 'Your case',
     caseNumber: 'Case number',
     matter: 'Service: {{name}}',
-    states: {
-      draft: 'Being filled in',
-      submitted: 'Submitted',
-      under_review: 'Under review',
-      accepted: 'Accepted',
-      pending_materials: 'Accepted, documents missing',
-      rejected: 'Not accepted',
-      completed: 'Completed',
-      withdrawn: 'Withdrawn',
-    },
+    states: RESIDENT_STATES_EN,
     verdicts: {
       pending: 'To be checked',
       accepted: 'Received',
