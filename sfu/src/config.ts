@@ -25,6 +25,10 @@ const Env = z.object({
   RECORD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
   /** 'own': agents may review the recordings of the sessions they served (supervisors always may). */
   RECORD_AGENT_ACCESS: z.enum(['none', 'own']).default('none'),
+  /** Minutes of a round trip to the service hall, for booths without their own estimate (figures: travel time saved). */
+  TRAVEL_MINUTES_DEFAULT: z.coerce.number().int().min(0).max(1440).default(60),
+  /** This process's name in the node registry and on the dashboard (default: host-pid). */
+  NODE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
   /** UDP ports the recorders' ffmpeg inputs use (RTP and RTCP pairs). */
   RECORD_PORT_MIN: port.default(30000),
   RECORD_PORT_MAX: port.default(30999),

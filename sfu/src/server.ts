@@ -35,6 +35,12 @@ import { createRecordingApi } from './http/recording-api';
 import { createCaseApi, createProgressApi } from './http/case-api';
 import { FeedbackStore } from './feedback/feedback-store';
 import { createFeedbackApi } from './http/feedback-api';
+import { createStatsApi } from './http/stats-api';
+import { createBoothApi } from './http/booth-api';
+import { VisitLog } from './stats/visit-log';
+import { Fleet } from './supervision/fleet';
+import { Dashboard, SUPERVISOR_ROOM } from './supervision/dashboard';
+import os from 'node:os';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -54,6 +60,9 @@ export interface RunningServer {
   uploads: Uploads;
   cases: CaseStore;
   feedback: FeedbackStore;
+  visits: VisitLog;
+  fleet: Fleet;
+  dashboard: Dashboard;
   recordings: RecordingIndex;
   /** The server's Redis connection (tests read the audit stream through it). */
   redis: import('ioredis').Redis;
@@ -111,6 +120,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ? { pool: new PortPool(config.RECORD_PORT_MIN, config.RECORD_PORT_MAX), root: path.join(config.DATA_DIR, 'recordings'), segmentSeconds: config.RECORD_SEGMENT_S }
       : undefined;
   const feedback = new FeedbackStore(redis.redis);
+  const visits = new VisitLog(redis.redis);
+  const fleet = new Fleet(redis.redis);
+  const nodeId = config.NODE_ID ?? `${os.hostname()}-${process.pid}`;
+  // The call service is made below; the dashboard reaches its queue figures through this.
+  let callsRef: CallService | undefined;
+  const dashboard = new Dashboard({
+    redis: redis.redis,
+    router,
+    accounts,
+    feedback,
+    fleet,
+    log,
+    queues: async () => (callsRef ? (await callsRef.queueSummary()).skills : []),
+    emit: (snap) => io.to(SUPERVISOR_ROOM).emit('dashboard:snapshot', snap),
+    emitLocal: (snap) => io.local.to(SUPERVISOR_ROOM).emit('dashboard:snapshot', snap),
+  });
+  feedback.onChange = () => dashboard.changed();
   const recordingIndex = new RecordingIndex(redis.redis);
   // The case store is made below (it needs the uploads); the call service reaches it through this.
   let cases: CaseStore | undefined;
@@ -127,6 +153,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     recording,
     recordingIndex,
     feedback,
+    visits,
+    supervision: dashboard,
+    nodeId,
     reconnectGraceMs: config.RECONNECT_GRACE_S * 1000,
     onInterpreterJoined: ({ sessionId, boothId, interpreterId }) =>
       void cases?.noteInterpreter(boothId, sessionId, interpreterId).catch((err) => log.error({ err, sessionId }, 'case not told about the interpreter')),
@@ -134,7 +163,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Live captions: no speech engine ships with the system (captions answer 'unavailable' until one is plugged in, see captions/caption-service.ts).
   // (Same port pool as the recorders: the two never collide.)
   const captions = new CaptionService({ engine: undefined, ports: recording?.pool ?? new PortPool(config.RECORD_PORT_MIN, config.RECORD_PORT_MAX), redis: redis.redis, log });
-  attachSignaling(io, calls, tokens, log, captions);
+  callsRef = calls;
+  attachSignaling(io, calls, tokens, log, captions, {
+    heartbeat: async (boothId, hb) => {
+      dashboard.noteBooth(boothId);
+      if (await fleet.beat(boothId, hb)) dashboard.changed();
+    },
+    snapshot: () => dashboard.snapshot(),
+    connected: (user) => {
+      if (user.role === 'booth') dashboard.noteBooth(user.userId);
+      if (user.role === 'booth') void fleet.beat(user.userId, {}).then((news) => news && dashboard.changed(), (err) => log.warn({ err }, 'booth heartbeat not stored'));
+    },
+  });
   const uploads = new Uploads(redis.redis, config.DATA_DIR, { maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024, chunkBytes: 1024 * 1024 });
   const api = createApi({
     accounts,
@@ -195,6 +235,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     );
   }
   api.use(createFeedbackApi({ feedback, tokens, redis: redis.redis }));
+  api.use(createBoothApi({ accounts, tokens, redis: redis.redis, onChanged: () => dashboard.boothsChanged(), onRevoked: (p) => io.in(userRoom(p)).disconnectSockets(true) }));
+  api.use(createStatsApi({ tokens, accounts, catalog, cases, feedback, visits, defaultTravelMinutes: config.TRAVEL_MINUTES_DEFAULT }));
   const overdue = setInterval(() => void cases.expireOverdue().catch((err) => log.error({ err }, 'case deadline job failed')), 60_000);
   overdue.unref();
   httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log) }));
@@ -226,6 +268,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     uploads,
     cases,
     feedback,
+    visits,
+    fleet,
+    dashboard,
     recordings: recordingIndex,
     redis: redis.redis,
     demo,
@@ -234,6 +279,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         clearInterval(retentionTimer);
         clearInterval(recoveryTimer);
         clearInterval(overdue);
+        dashboard.close();
         await calls.closeAndFlush('server-shutdown');
         await io.close(); // also closes httpServer
         pool!.close();

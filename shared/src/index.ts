@@ -8,3 +8,4 @@ export * from './case-state';
 export * from './case';
 export * from './captions';
 export * from './recordings';
+export * from './supervision';

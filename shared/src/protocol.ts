@@ -11,6 +11,7 @@ import { AWAY_REASONS, DISPOSITIONS, MANUAL_AGENT_STATES, type AgentState } from
 import type { ErrorPayload } from './errors';
 import type { CaseState } from './case-state';
 import type { CaptionSegment, CaptionState } from './captions';
+import { BoothHeartbeat, type DashboardSnapshot } from './supervision';
 
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'id: letters, digits and _.:- only');
 
@@ -162,6 +163,14 @@ export const Requests = {
   'media:consume': z.object({ transportId: id, producerId: id, rtpCapabilities }).strict(),
   'media:resumeConsumer': z.object({ consumerId: id }).strict(),
   'media:closeProducer': z.object({ producerId: id }).strict(),
+  /** Booth: alive, what it shows and its device checks (every HEARTBEAT_INTERVAL_MS). */
+  'booth:heartbeat': BoothHeartbeat,
+  /** Supervisor: start receiving `dashboard:snapshot` pushes; the ack carries the current one. */
+  'dashboard:watch': z.object({}).strict(),
+  /** Supervisor: listen to a live session silently (receive-only; the resident is not told beyond the recording notice). */
+  'monitor:join': z.object({ sessionId: id }).strict(),
+  /** Supervisor in a session: a chat line only the agent (and other staff in the call) see (耳语). */
+  'chat:whisper': z.object({ sessionId: id, text: z.string().trim().min(1).max(1000) }).strict(),
 } as const;
 export type RequestName = keyof typeof Requests;
 export type RequestPayload<K extends RequestName> = z.input<(typeof Requests)[K]>;
@@ -212,6 +221,8 @@ export interface PartyInfo {
   role: PartyRole;
   userId: string;
   name: string;
+  /** A supervisor listening silently: never announced to the booth, sends no media. */
+  silent?: boolean;
 }
 
 export interface SessionInfo {
@@ -273,6 +284,10 @@ export interface Responses {
   'media:consume': ConsumerInfo;
   'media:resumeConsumer': Record<string, never>;
   'media:closeProducer': Record<string, never>;
+  'booth:heartbeat': Record<string, never>;
+  'dashboard:watch': DashboardSnapshot;
+  'monitor:join': SessionInfo;
+  'chat:whisper': ChatMessage;
 }
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
@@ -323,6 +338,10 @@ export interface ServerToClientEvents {
   'guide:item': (info: { sessionId: string; item: GuideItem; by: string }) => void;
   /** A case of this booth / agent changed (no personal data here: fetch GET /api/cases/:no for the view). */
   'case:updated': (info: { caseNo: string; version: number; state: CaseState; action: string; sessionId?: string }) => void;
+  /** To supervisors who sent `dashboard:watch`: the whole live picture (at most every DASHBOARD_PUSH_MS). */
+  'dashboard:snapshot': (s: DashboardSnapshot) => void;
+  /** To staff in a session: a supervisor's whisper (never sent to the booth). */
+  'chat:whisper': (m: ChatMessage) => void;
   /** A message that had no ack callback and so could not be answered. */
   'protocol:error': (info: { event: string; error: ErrorPayload }) => void;
 }

@@ -24,6 +24,8 @@ export interface BoothDevice {
   name: string;
   community: string;
   address: string;
+  /** Minutes of a round trip from the community to the service hall (the figures' travel time saved); absent = the default. */
+  travelMinutes?: number;
 }
 
 const LOGIN_LIMIT = 10; // failed attempts per username per minute
@@ -90,7 +92,7 @@ export class Accounts {
     const secret = randomBytes(18).toString('base64url');
     await this.redis
       .multi()
-      .hset(this.k('dev', d.boothId), { ...d, secretHash: await hashPassword(secret) })
+      .hset(this.k('dev', d.boothId), { ...d, ...(d.travelMinutes === undefined ? {} : { travelMinutes: String(d.travelMinutes) }), secretHash: await hashPassword(secret) })
       .sadd(this.k('devs'), d.boothId)
       .exec();
     return secret;
@@ -98,7 +100,40 @@ export class Accounts {
 
   async booth(boothId: string): Promise<BoothDevice | undefined> {
     const h = await this.redis.hgetall(this.k('dev', boothId));
-    return h.boothId ? { boothId: h.boothId, name: h.name!, community: h.community ?? '', address: h.address ?? '' } : undefined;
+    return h.boothId ? { boothId: h.boothId, name: h.name!, community: h.community ?? '', address: h.address ?? '', ...(h.travelMinutes ? { travelMinutes: Number(h.travelMinutes) } : {}) } : undefined;
+  }
+
+  /** Registers a new booth (CONFLICT-like INVALID_STATE when the id is taken); returns its device secret (shown once). */
+  async registerBooth(d: BoothDevice): Promise<string> {
+    if (await this.redis.exists(this.k('dev', d.boothId))) throw new AppError(ErrorCode.InvalidState, `booth ${d.boothId} is already registered`);
+    return this.provisionBooth(d);
+  }
+
+  /** Changes a booth's name, community, address or travel estimate. */
+  async updateBooth(boothId: string, patch: Partial<Omit<BoothDevice, 'boothId'>>): Promise<BoothDevice> {
+    if (!(await this.booth(boothId))) throw new AppError(ErrorCode.NotFound, 'no such booth');
+    const fields = Object.fromEntries(Object.entries(patch).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])));
+    if (Object.keys(fields).length) await this.redis.hset(this.k('dev', boothId), fields);
+    return (await this.booth(boothId))!;
+  }
+
+  /** A new device secret for a booth (the old one stops working at once); returns it (shown once). */
+  async rotateBoothSecret(boothId: string): Promise<string> {
+    if (!(await this.booth(boothId))) throw new AppError(ErrorCode.NotFound, 'no such booth');
+    const secret = randomBytes(18).toString('base64url');
+    await this.redis.hset(this.k('dev', boothId), 'secretHash', await hashPassword(secret));
+    return secret;
+  }
+
+  /** Every registered booth (the supervisors' fleet view), sorted by id. */
+  async listBooths(): Promise<BoothDevice[]> {
+    const ids = (await this.redis.smembers(this.k('devs'))).sort();
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hmget(this.k('dev', id), 'boothId', 'name', 'community', 'address', 'travelMinutes');
+    const rows = ((await pipe.exec()) ?? []).map(([, v]) => v as Array<string | null>);
+    return rows
+      .filter((r) => r[0])
+      .map(([boothId, name, community, address, travel]) => ({ boothId: boothId!, name: name ?? boothId!, community: community ?? '', address: address ?? '', ...(travel ? { travelMinutes: Number(travel) } : {}) }));
   }
 
   async authenticateBooth(boothId: string, secret: string): Promise<Principal> {

@@ -27,6 +27,7 @@ import {
   type Responses,
   type SignVariant,
   type SocketData,
+  type LiveSession,
   DEFAULT_SIGN_VARIANT,
 } from '@xiaowu/shared';
 import type { Redis } from 'ioredis';
@@ -41,6 +42,8 @@ import type { Appointments, HoursStore } from '../queue/appointments';
 import type { FeedbackStore } from '../feedback/feedback-store';
 import { SessionRecorder, type RecorderDeps } from '../recording/session-recorder';
 import { playbackOf, type RecordingIndex } from '../recording/recording-index';
+import type { VisitLog } from '../stats/visit-log';
+import { auditEntry } from '../recording/retention';
 
 export type SignalingServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type User = Pick<SocketData, 'role' | 'userId' | 'name'>;
@@ -81,6 +84,12 @@ export interface CallServiceDeps {
   recordingIndex?: RecordingIndex;
   /** How long a running call waits for a party whose connection dropped (ms; 0 = end at once). */
   reconnectGraceMs?: number;
+  /** Visits for the statistics (served, abandoned, transfers). */
+  visits?: VisitLog;
+  /** The supervisors' dashboard: told of changes; this node's sessions in progress are published to it. */
+  supervision?: { changed(): void; publishSessions(node: string, sessions: LiveSession[]): Promise<void> };
+  /** This sfu process (sessions in progress name their node). */
+  nodeId?: string;
   /** An interpreter joined a booth's session (the booth's open cases note it). */
   onInterpreterJoined?: (info: { sessionId: string; boothId: string; interpreterId: string }) => void;
 }
@@ -91,6 +100,8 @@ export class CallService implements PartyNotifier {
   private readonly recorders = new Map<string, SessionRecorder>();
   /** The interpreter ticket of each session (waiting, ringing or joined). */
   private readonly interpreters = new Map<string, string>();
+  /** What supervisors see of each session besides its parties. */
+  private readonly sessionMeta = new Map<string, { boothId: string; boothName: string; matterName: string }>();
   /** The sign language last asked for in each session (a later request without one asks for the same). */
   private readonly signVariants = new Map<string, SignVariant>();
   /** Recordings being finished after their session closed (tests and shutdown wait on these). */
@@ -113,7 +124,7 @@ export class CallService implements PartyNotifier {
     // Offers not answered and wrap-ups that ran out; every node runs this, the scripts are atomic.
     this.sweeper = setInterval(() => void this.sweep(), 500);
     // Waits grow while nothing happens: refresh figures and positions every 5 s.
-    this.refresher = setInterval(() => this.publishSoon(), 5000);
+    this.refresher = setInterval(() => this.publishSoon(false), 5000);
   }
 
   notify<E extends keyof ServerToClientEvents>(party: Party, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
@@ -168,7 +179,14 @@ export class CallService implements PartyNotifier {
   }
 
   async cancel(booth: User, callId: string): Promise<void> {
+    const before = await this.d.router.ticket(callId);
     const { wasOfferedTo, offered } = await this.d.router.withdraw(callId, booth.userId);
+    // A resident who leaves the queue before any answer (not a transfer or an interpreter request of a running call).
+    if (before && before.boothId === booth.userId && (before.state === 'waiting' || before.state === 'offered') && !before.transfer && !before.joins) {
+      await this.d.visits
+        ?.abandoned({ visitId: before.ticketId, boothId: before.boothId, matterId: before.matterId, departmentId: await this.departmentOf(before.matterId), requestedAt: before.enqueuedAt })
+        .catch((err) => this.d.log.error({ err, callId }, 'visit not recorded'));
+    }
     this.d.log.info({ callId, boothId: booth.userId }, 'call cancelled');
     if (wasOfferedTo) await this.afterAgentFreed(wasOfferedTo, callId, offered);
     this.publishSoon();
@@ -224,6 +242,10 @@ export class CallService implements PartyNotifier {
       throw err;
     }
     this.startRecording(session, ticket);
+    this.sessionMeta.set(sessionId, { boothId: ticket.boothId, boothName: ticket.boothName, matterName: ticket.matterName });
+    await this.d.visits
+      ?.answered(sessionId, { visitId: ticket.ticketId, boothId: ticket.boothId, matterId: ticket.matterId, departmentId: await this.departmentOf(ticket.matterId), requestedAt: ticket.enqueuedAt, agentId: agent.userId })
+      .catch((err) => this.d.log.error({ err, sessionId }, 'visit not recorded'));
     const booth: User = { role: 'booth', userId: ticket.boothId, name: ticket.boothName };
     const boothParty = session.addParty(booth, userRoom(booth));
     const agentParty = session.addParty(agent, userRoom(agent));
@@ -238,7 +260,7 @@ export class CallService implements PartyNotifier {
     };
     this.d.log.info({ sessionId, callId, agentId: agent.userId, boothId: ticket.boothId, matter: ticket.matterId }, 'call answered, session created');
 
-    const info = (you: Party): SessionInfo => ({ sessionId, callId, startedAt: session.startedAt, recording: !!this.d.recording, you: you.info, parties: session.partyInfos() });
+    const info = (you: Party): SessionInfo => ({ sessionId, callId, startedAt: session.startedAt, recording: !!this.d.recording, you: you.info, parties: session.partyInfos(you) });
     this.notify(boothParty, 'call:started', info(boothParty));
     await this.sendAgentState(agent.userId);
     this.publishSoon();
@@ -285,6 +307,7 @@ export class CallService implements PartyNotifier {
       throw new AppError(ErrorCode.CallUnavailable, 'the call being transferred is no longer running here');
     }
     const ticket = await this.d.router.accept(pending.ticketId, agent.userId, session.id);
+    await this.d.visits?.transferred(session.id, agent.userId).catch((err) => this.d.log.error({ err, sessionId: session.id }, 'visit not recorded'));
     const previousCallId = session.callId;
     session.callId = ticket.ticketId;
     const joined = session.addParty(agent, userRoom(agent));
@@ -332,6 +355,8 @@ export class CallService implements PartyNotifier {
       }
       for (const p of session.parties.values()) this.notify(p, 'interp:status', { sessionId, state: 'left', name: user.name });
     }
+    if (user.role === 'supervisor') await auditEntry(this.d.redis, this.d.router.prefix, { who: `supervisor:${user.userId}`, action: 'monitor-left', sessionId });
+    this.publishSoon();
   }
 
   // ── sign-language interpreters ───────────────────────────────────────────
@@ -418,7 +443,8 @@ export class CallService implements PartyNotifier {
     const key = userRoom(user);
     const session = this.sessionOfUser.get(key);
     const grace = this.d.reconnectGraceMs ?? 20_000;
-    if (session && !session.isClosed && grace > 0 && !this.awayParties.has(key)) {
+    // (A silent supervisor simply leaves: nobody waits for it.)
+    if (session && !session.isClosed && grace > 0 && user.role !== 'supervisor' && !this.awayParties.has(key)) {
       const party = [...session.parties.values()].find((p) => p.info.role === user.role && p.info.userId === user.userId);
       if (party) {
         for (const p of session.parties.values()) if (p !== party) this.notify(p, 'session:partyAway', party.info);
@@ -455,7 +481,7 @@ export class CallService implements PartyNotifier {
     const { session, party } = this.partyOf(user, sessionId);
     this.userBack(user);
     await this.replayChat(session.id, party);
-    return { sessionId: session.id, callId: session.callId, startedAt: session.startedAt, recording: !!this.d.recording, you: party.info, parties: session.partyInfos() };
+    return { sessionId: session.id, callId: session.callId, startedAt: session.startedAt, recording: !!this.d.recording, you: party.info, parties: session.partyInfos(party) };
   }
 
   /** 'media:restartIce' on one of the party's own transports. */
@@ -475,7 +501,7 @@ export class CallService implements PartyNotifier {
       // Finish the record now (idempotent) so the agent below is in wrap-up, not in-call.
       await this.d.router.finish(session.callId);
     }
-    if (session && user.role === 'interpreter') await this.hangup(user, session.id).catch(() => undefined);
+    if (session && (user.role === 'interpreter' || user.role === 'supervisor')) await this.hangup(user, session.id).catch(() => undefined);
     if (user.role === 'agent' || user.role === 'interpreter') {
       const status = await this.d.router.agent(user.userId);
       if (status?.state === 'offered' && status.ticketId) {
@@ -539,6 +565,7 @@ export class CallService implements PartyNotifier {
   /** A chat line to every party, kept with the session (90 days) for the case record. */
   async chat(user: User, sessionId: string, text: string): Promise<ChatMessage> {
     const { session, party } = this.partyOf(user, sessionId);
+    if (party.info.silent) throw new AppError(ErrorCode.Forbidden, 'a silent monitor does not talk to the resident: use chat:whisper');
     const m: ChatMessage = { sessionId, from: user.userId, fromName: user.name, role: party.info.role, text, at: Date.now() };
     const key = `${this.d.router.prefix}chat:${sessionId}`;
     await this.d.redis.multi().rpush(key, JSON.stringify(m)).ltrim(key, -2000, -1).expire(key, 90 * 86_400).exec();
@@ -546,9 +573,45 @@ export class CallService implements PartyNotifier {
     return m;
   }
 
-  /** A party who joins late (interpreter, next agent) gets the chat so far. */
+  /**
+   * 耳语: a supervisor's line to the staff in the call (agent, interpreter, other
+   * supervisors), never to the booth; the agent answers the same way. Kept apart
+   * from the resident's chat (and with the recording's review data).
+   */
+  async whisper(user: User, sessionId: string, text: string): Promise<ChatMessage> {
+    const { session, party } = this.partyOf(user, sessionId);
+    if (party.info.role === 'booth') throw new AppError(ErrorCode.Forbidden, 'whispers are between staff');
+    const m: ChatMessage = { sessionId, from: user.userId, fromName: user.name, role: party.info.role, text, at: Date.now() };
+    const key = `${this.d.router.prefix}whisper:${sessionId}`;
+    await this.d.redis.multi().rpush(key, JSON.stringify(m)).ltrim(key, -2000, -1).expire(key, 90 * 86_400).exec();
+    for (const p of session.parties.values()) if (p.info.role !== 'booth' && p.info.role !== 'recorder') this.notify(p, 'chat:whisper', m);
+    return m;
+  }
+
+  /** 静默监听: a supervisor joins a live session on this node, receive-only, unseen by the booth (audited). */
+  async monitor(sup: User, sessionId: string): Promise<SessionInfo> {
+    if (sup.role !== 'supervisor') throw new AppError(ErrorCode.Forbidden, 'only supervisors monitor calls');
+    const current = this.sessionOfUser.get(userRoom(sup));
+    if (current && current.id !== sessionId && !current.isClosed) throw new AppError(ErrorCode.CallAlreadyActive, 'leave the call you are monitoring first');
+    const session = this.sessions.get(sessionId);
+    if (!session || session.isClosed) throw new AppError(ErrorCode.CallUnavailable, 'this call is not running on this server (ended, or served by another node)');
+    let party = [...session.parties.values()].find((p) => p.info.role === 'supervisor' && p.info.userId === sup.userId);
+    if (!party) {
+      party = session.addParty({ role: 'supervisor', userId: sup.userId, name: sup.name, silent: true }, userRoom(sup));
+      this.sessionOfUser.set(userRoom(sup), session);
+      await auditEntry(this.d.redis, this.d.router.prefix, { who: `supervisor:${sup.userId}`, action: 'monitor-joined', sessionId });
+      this.d.log.info({ sessionId, supervisor: sup.userId }, 'supervisor monitoring');
+      await this.replayChat(session.id, party);
+      this.publishSoon();
+    }
+    return { sessionId: session.id, callId: session.callId, startedAt: session.startedAt, recording: !!this.d.recording, you: party.info, parties: session.partyInfos(party) };
+  }
+
+  /** A party who joins late (interpreter, next agent, supervisor) gets the chat so far; staff also the whispers. */
   private async replayChat(sessionId: string, party: Party): Promise<void> {
     for (const m of await this.chatHistory(sessionId)) this.notify(party, 'chat:message', m);
+    if (party.info.role === 'booth') return;
+    for (const raw of await this.d.redis.lrange(`${this.d.router.prefix}whisper:${sessionId}`, 0, -1)) this.notify(party, 'chat:whisper', JSON.parse(raw) as ChatMessage);
   }
 
   async chatHistory(sessionId: string): Promise<ChatMessage[]> {
@@ -620,6 +683,12 @@ export class CallService implements PartyNotifier {
 
   // ── internals ─────────────────────────────────────────────────────────────
 
+  /** The matter's department (咨询 has its own row). */
+  private async departmentOf(matterId: string): Promise<string> {
+    if (matterId === CONSULT_SKILL) return CONSULT_SKILL;
+    return (await this.d.catalog.matter(matterId).catch(() => undefined))?.departmentId ?? 'unknown';
+  }
+
   private async sendOffer(agentId: string, ticketId: string): Promise<void> {
     const t = await this.d.router.ticket(ticketId);
     if (!t || t.state !== 'offered') return;
@@ -678,8 +747,13 @@ export class CallService implements PartyNotifier {
     }
   }
 
-  /** Queue figures to desks and positions to waiting booths, at most every 200 ms. */
-  private publishSoon(): void {
+  /**
+   * Queue figures to desks and positions to waiting booths, at most every 200 ms;
+   * this node's sessions to the supervisors' dashboard, which is told of the
+   * change unless this is only the periodic refresh (`changed` false).
+   */
+  private publishSoon(changed = true): void {
+    if (changed) this.dashboardDirty = true;
     if (this.publishTimer || this.closing) return;
     this.publishTimer = setTimeout(() => {
       this.publishTimer = undefined;
@@ -687,7 +761,32 @@ export class CallService implements PartyNotifier {
     }, 200);
   }
 
+  private dashboardDirty = false;
+
+  /** Sessions in progress on this node, as supervisors see them. */
+  liveSessions(): LiveSession[] {
+    const node = this.d.nodeId ?? '';
+    return [...this.sessions.values()].map((s) => {
+      const meta = this.sessionMeta.get(s.id);
+      return {
+        sessionId: s.id,
+        boothId: meta?.boothId ?? '',
+        boothName: meta?.boothName ?? '',
+        matterName: meta?.matterName ?? '',
+        startedAt: s.startedAt,
+        node,
+        parties: s.partyInfos().flatMap((p) => (p.role === 'recorder' ? [] : [{ role: p.role, userId: p.userId, name: p.name, ...(p.silent ? { silent: true } : {}) }])),
+      };
+    });
+  }
+
   async publishQueue(): Promise<void> {
+    if (this.d.supervision) {
+      const changed = this.dashboardDirty;
+      this.dashboardDirty = false;
+      await this.d.supervision.publishSessions(this.d.nodeId ?? '', this.liveSessions());
+      if (changed) this.d.supervision.changed();
+    }
     const summary = await this.queueSummary();
     if (this.closing) return;
     this.d.io.to(DESK_ROOM).emit('queue:update', summary);
@@ -714,7 +813,9 @@ export class CallService implements PartyNotifier {
       this.recordingDone.set(session.id, done);
     }
     for (const [k, s] of this.sessionOfUser) if (s === session) this.sessionOfUser.delete(k);
+    this.sessionMeta.delete(session.id);
     if (this.closing) return; // the call record is finished by whichever node serves the parties next
+    await this.d.visits?.ended(session.id).catch((err) => this.d.log.error({ err, sessionId: session.id }, 'visit not recorded'));
     const seconds = Math.round((Date.now() - session.startedAt) / 1000);
     this.d.log.info({ sessionId: session.id, reason, seconds }, 'session ended');
     try {

@@ -269,6 +269,18 @@ export class CaseStore {
   }
 
   /** The booth's cases, newest first. The caller passes the booth's own id (from its token). */
+  /** Every case created in [from, to) (the supervisors' figures), oldest first. */
+  async createdBetween(from: number, to: number): Promise<Case[]> {
+    const nos = await this.redis.zrangebyscore(this.k('cases', 'all'), from, `(${to}`);
+    const out: Case[] = [];
+    for (let i = 0; i < nos.length; i += 500) {
+      const pipe = this.redis.pipeline();
+      for (const no of nos.slice(i, i + 500)) pipe.hget(this.caseKey(no), 'json');
+      for (const [, r] of (await pipe.exec()) ?? []) if (typeof r === 'string') out.push(JSON.parse(r) as Case);
+    }
+    return out;
+  }
+
   async listForBooth(boothId: string, limit = 50): Promise<Case[]> {
     return this.list(this.k('cases', 'booth', boothId), limit);
   }
@@ -619,7 +631,7 @@ export class CaseStore {
 
   private async save(prev: Case | undefined, next: Case, entry: { at: number; who: string; action: string; detail: Record<string, unknown> }): Promise<boolean> {
     const ops: Array<{ key: string; op: 'add' | 'rem'; score: number }> = [];
-    if (!prev) ops.push({ key: this.k('cases', 'booth', next.boothId), op: 'add', score: next.createdAt });
+    if (!prev) ops.push({ key: this.k('cases', 'booth', next.boothId), op: 'add', score: next.createdAt }, { key: this.k('cases', 'all'), op: 'add', score: next.createdAt });
     if (prev?.agentId && prev.agentId !== next.agentId) ops.push({ key: this.k('cases', 'agent', prev.agentId), op: 'rem', score: 0 });
     if (next.agentId && prev?.agentId !== next.agentId) ops.push({ key: this.k('cases', 'agent', next.agentId), op: 'add', score: next.createdAt });
     const due = this.k('cases', 'pending-due');

@@ -54,6 +54,9 @@ export interface FollowUp {
 }
 
 export class FeedbackStore {
+  /** A rating, report or follow-up was saved (the supervisors' dashboard is told). */
+  onChange: () => void = () => undefined;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix = '{xw}:',
@@ -92,12 +95,19 @@ export class FeedbackStore {
     if (level <= 2) {
       await this.openFollowUp('bad-rating', sessionId, `${rating.label}：${comment || reasons.join('、') || '未填写原因'}`, addWorkingDays(now, FOLLOW_UP_WORKING_DAYS), now);
     }
+    this.onChange();
     return rating;
   }
 
   async rating(sessionId: string): Promise<Rating | undefined> {
     const raw = await this.redis.get(this.k('rating', sessionId));
     return raw ? (JSON.parse(raw) as Rating) : undefined;
+  }
+
+  /** The newest ratings first. */
+  async latestRatings(n: number): Promise<Rating[]> {
+    const ids = await this.redis.zrevrange(this.k('ratings'), 0, n - 1);
+    return (await Promise.all(ids.map((id) => this.rating(id)))).filter((r): r is Rating => !!r);
   }
 
   async ratings(from: number, to: number): Promise<Rating[]> {
@@ -126,12 +136,14 @@ export class FeedbackStore {
     if (f.kind === 'bad-rating' && !calledBack) throw new AppError(ErrorCode.InvalidState, 'a bad rating is resolved only after calling the resident back (回访)');
     const done: FollowUp = { ...f, state: 'resolved', calledBack, resolution, resolvedBy: by, resolvedAt: now };
     await this.redis.set(this.k('followup', id), JSON.stringify(done));
+    this.onChange();
     return done;
   }
 
   private async openFollowUp(kind: FollowUp['kind'], ref: string, summary: string, dueAt: number, now: number): Promise<FollowUp> {
     const f: FollowUp = { id: randomUUID(), kind, ref, summary: summary.slice(0, 300), createdAt: now, dueAt, state: 'open' };
     await this.redis.multi().set(this.k('followup', f.id), JSON.stringify(f)).zadd(this.k('followups'), dueAt, f.id).exec();
+    this.onChange();
     return f;
   }
 }

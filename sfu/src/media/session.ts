@@ -49,6 +49,11 @@ export class Party {
   }
 }
 
+/** A booth is not told of a silent supervisor (the recording notice covers the resident); staff see everyone. */
+function sees(viewer: Party, party: Party): boolean {
+  return !(party.info.silent && viewer.info.role === 'booth');
+}
+
 export class Session {
   readonly parties = new Map<string, Party>();
   readonly startedAt = Date.now();
@@ -81,7 +86,7 @@ export class Session {
 
   addParty(info: Omit<PartyInfo, 'partyId'>, address: string): Party {
     const party = new Party({ ...info, partyId: randomUUID() }, address);
-    for (const other of this.parties.values()) this.notifier.notify(other, 'session:partyJoined', party.info);
+    for (const other of this.parties.values()) if (sees(other, party)) this.notifier.notify(other, 'session:partyJoined', party.info);
     this.parties.set(party.id, party);
     this.onPartyJoined(party.info);
     return party;
@@ -92,15 +97,17 @@ export class Session {
     if (!party) return;
     this.parties.delete(partyId);
     party.closeMedia();
-    for (const other of this.parties.values()) this.notifier.notify(other, 'session:partyLeft', party.info);
+    for (const other of this.parties.values()) if (sees(other, party)) this.notifier.notify(other, 'session:partyLeft', party.info);
     this.onPartyLeft(party.info);
   }
 
-  partyInfos(): PartyInfo[] {
-    return [...this.parties.values()].map((p) => p.info);
+  /** The parties as `viewer` may see them (a booth never sees a silent supervisor); all without a viewer. */
+  partyInfos(viewer?: Party): PartyInfo[] {
+    return [...this.parties.values()].filter((p) => !viewer || sees(viewer, p)).map((p) => p.info);
   }
 
   async createTransport(party: Party, direction: 'send' | 'recv'): Promise<TransportInfo> {
+    if (direction === 'send' && party.info.silent) throw new AppError(ErrorCode.Forbidden, 'a silent monitor only receives');
     const transport = await this.router.createWebRtcTransport({
       webRtcServer: this.webRtcServer,
       enableUdp: true,

@@ -18,7 +18,10 @@ import {
   type Role,
   type ServerToClientEvents,
   type SocketData,
+  type BoothHeartbeat,
+  type DashboardSnapshot,
 } from '@xiaowu/shared';
+import { SUPERVISOR_ROOM } from '../supervision/dashboard';
 import type { Logger } from '../log';
 import { DESK_ROOM, CallService, userRoom, type SignalingServer, type User } from '../calls/call-service';
 import type { TokenService } from '../auth/tokens';
@@ -28,7 +31,16 @@ import type { CaptionService } from '../captions/caption-service';
 import { captionView } from '../captions/session-view';
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type Handler<K extends RequestName> = (user: User, payload: z.output<(typeof Requests)[K]>) => Promise<Responses[K]>;
+type Handler<K extends RequestName> = (user: User, payload: z.output<(typeof Requests)[K]>, socket: AppSocket) => Promise<Responses[K]>;
+
+/** The supervisors' side of signaling: booth heartbeats in, dashboard snapshots out. */
+export interface SupervisionSignals {
+  heartbeat(boothId: string, hb: BoothHeartbeat): Promise<void>;
+  /** The current snapshot for a supervisor who starts watching. */
+  snapshot(): Promise<DashboardSnapshot>;
+  /** A user connected (a booth's connect counts as a heartbeat). */
+  connected(user: User): void;
+}
 
 /** Which roles may send each request; media requests are further limited to a session's parties. */
 const allowed: Record<RequestName, readonly Role[]> = {
@@ -57,9 +69,13 @@ const allowed: Record<RequestName, readonly Role[]> = {
   'media:consume': ['booth', 'agent', 'interpreter', 'supervisor'],
   'media:resumeConsumer': ['booth', 'agent', 'interpreter', 'supervisor'],
   'media:closeProducer': ['booth', 'agent', 'interpreter'],
+  'booth:heartbeat': ['booth'],
+  'dashboard:watch': ['supervisor'],
+  'monitor:join': ['supervisor'],
+  'chat:whisper': ['agent', 'interpreter', 'supervisor'],
 };
 
-export function attachSignaling(io: SignalingServer, calls: CallService, tokens: TokenService, log: Logger, captions: CaptionService): void {
+export function attachSignaling(io: SignalingServer, calls: CallService, tokens: TokenService, log: Logger, captions: CaptionService, supervision?: SupervisionSignals): void {
   const handlers: { [K in RequestName]: Handler<K> } = {
     'call:request': (u, p) => calls.request(u, p),
     'call:cancel': async (u, p) => (await calls.cancel(u, p.callId), {}),
@@ -111,6 +127,17 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
       session.closeProducer(party, p.producerId);
       return {};
     },
+    'booth:heartbeat': async (u, p) => {
+      await supervision?.heartbeat(u.userId, p);
+      return {};
+    },
+    'dashboard:watch': async (_u, _p, socket) => {
+      if (!supervision) throw new AppError(ErrorCode.CallUnavailable, 'supervision is not enabled on this server');
+      await socket.join(SUPERVISOR_ROOM);
+      return supervision.snapshot();
+    },
+    'monitor:join': (u, p) => calls.monitor(u, p.sessionId),
+    'chat:whisper': (u, p) => calls.whisper(u, p.sessionId, p.text),
   };
 
   io.use((socket, next) => {
@@ -140,6 +167,7 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
     log.debug({ role: user.role, userId: user.userId, sid: socket.id }, 'connected');
     // A party of a running call that lost its connection is back (the call was waiting for it).
     calls.userBack(user);
+    supervision?.connected(user);
 
     socket.onAny((event: string, ...args: unknown[]) => {
       if (Object.hasOwn(Requests, event)) return;
@@ -159,7 +187,7 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
         }
         try {
           await ready;
-          const data = await (handlers[name] as Handler<RequestName>)(user, parsed.data as never);
+          const data = await (handlers[name] as Handler<RequestName>)(user, parsed.data as never, socket);
           ack?.({ ok: true, data });
         } catch (err) {
           if (err instanceof AppError) {
