@@ -219,6 +219,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     // The booth and the assigned agent refresh their view of the case at once (review verdicts reach the resident live).
     onSaved: (c, action) => {
       if (action === 'create' && c.sessionId) void recordingIndex.addCase(c.sessionId, c.caseNo).catch((err) => log.error({ err }, 'recording index not updated'));
+      // 一事多评: the completion of a case served in a call is rated on its own (invite code, 3 days).
+      if (action === 'complete' && c.sessionId && c.agentId) {
+        const r = { sessionId: c.sessionId, callId: '', boothId: c.boothId, agentId: c.agentId, interpreterIds: c.interpreterIds ?? [], matterId: c.matterId, endedAt: c.completedAt ?? Date.now(), caseNo: c.caseNo };
+        void feedback.caseCompleted(r).catch((err) => log.error({ err, caseNo: c.caseNo }, 'completion not opened for rating'));
+      }
       const rooms = [userRoom({ role: 'booth', userId: c.boothId }), ...(c.agentId ? [userRoom({ role: 'agent', userId: c.agentId })] : [])];
       io.to(rooms).emit('case:updated', { caseNo: c.caseNo, version: c.version, state: c.state, action, ...(c.sessionId ? { sessionId: c.sessionId } : {}) });
     },
@@ -227,7 +232,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     '/cases',
     createCaseApi({ cases, catalog, tokens, accounts, uploads, publicUrl: config.PUBLIC_URL, agentOfBooth: (b) => calls.agentOfBooth(b), sessionOfBooth: (b) => calls.sessionOfBooth(b) }),
   );
-  api.use('/progress', createProgressApi(cases));
+  api.use('/progress', createProgressApi(cases, feedback));
   if (recording) {
     api.use(
       '/recordings',

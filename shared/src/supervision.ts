@@ -117,6 +117,9 @@ export interface LiveRating {
   reasons: string[];
   comment: string;
   at: number;
+  /** 一事多评: the service in the call, or the completion (办结) of its case. */
+  stage: 'service' | 'completion';
+  caseNo?: string;
 }
 
 export interface LiveFollowUp {

@@ -86,6 +86,8 @@ export interface ProgressLookup {
   stateLabel: string;
   /** State changes, oldest first; no personal data. */
   history: Array<{ at: number; label: string }>;
+  /** completed, not yet rated at completion: the 6-digit code to rate it (一事多评). */
+  rateCode?: string;
   /** pending_materials: last day to supply the missing materials. */
   pendingDeadline?: number;
   /** accepted / completed: promised completion day. */
@@ -269,6 +271,11 @@ export class CaseStore {
   }
 
   /** The booth's cases, newest first. The caller passes the booth's own id (from its token). */
+  /** The session a case was opened in (no access check: callers have proved their right to the case). */
+  async sessionOf(caseNo: string): Promise<string | undefined> {
+    return (await this.load(caseNo))?.sessionId;
+  }
+
   /** Every case created in [from, to) (the supervisors' figures), oldest first. */
   async createdBetween(from: number, to: number): Promise<Case[]> {
     const nos = await this.redis.zrangebyscore(this.k('cases', 'all'), from, `(${to}`);

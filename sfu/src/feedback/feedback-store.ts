@@ -4,12 +4,16 @@
  *   session, the call, the agent (and interpreters) and the matter;
  * - 不满意 and 非常不满意 are 差评: each opens a follow-up for a supervisor
  *   (回访 + 整改) due within 15 working days; overdue ones are listed as such;
- * - a session left unrated stays ratable for 3 days (智能邀评: the booth shows a
- *   code to rate later), then closes as not rated;
+ * - 一事多评: a matter is rated per stage — `service` when the call ends
+ *   (收件 and 受理 happen in the call) and `completion` when its case is
+ *   办结 — each rating tied to its stage;
+ * - 智能邀评: each stage left unrated stays ratable for 3 days with a 6-digit
+ *   code the resident can use at any booth (shown on the end screen, and on
+ *   the progress lookup of a completed case), then closes as not rated;
  * - 办不成事 reports need no call (booth button or the QR code on a phone) and
  *   reach the supervisors' list with a deadline.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError, ErrorCode } from '@xiaowu/shared';
 import { addWorkingDays } from '../cases/case-model';
@@ -17,6 +21,10 @@ import { addWorkingDays } from '../cases/case-model';
 export const RATING_LEVELS = { 5: '非常满意', 4: '满意', 3: '基本满意', 2: '不满意', 1: '非常不满意' } as const;
 export type RatingLevel = keyof typeof RATING_LEVELS;
 export const RATABLE_DAYS = 3;
+export const RATING_STAGES = ['service', 'completion'] as const;
+export type RatingStage = (typeof RATING_STAGES)[number];
+/** Wrong invite codes a booth may try per 10 minutes (10^6 codes, 3 days: guessing stays hopeless). */
+const CODE_GUESSES = 10;
 export const FOLLOW_UP_WORKING_DAYS = 15;
 export const REPORT_WORKING_DAYS = 5;
 
@@ -27,7 +35,14 @@ export interface Ratable {
   agentId: string;
   interpreterIds: string[];
   matterId: string;
+  /** The stage's time: the end of the call, or the case's completion. */
   endedAt: number;
+  /** Absent on records written before stages existed: 'service'. */
+  stage?: RatingStage;
+  caseNo?: string;
+  /** 智能邀评 code (6 digits) while the stage is ratable. */
+  code?: string;
+  expiresAt?: number;
 }
 
 export interface Rating extends Ratable {
@@ -66,34 +81,92 @@ export class FeedbackStore {
     return this.prefix + p.join(':');
   }
 
-  /** A session ended: it can be rated for RATABLE_DAYS. */
-  async sessionEnded(r: Ratable): Promise<void> {
-    await this.redis.set(this.k('ratable', r.sessionId), JSON.stringify(r), 'EX', RATABLE_DAYS * 86_400, 'NX');
+  /** Stage `service` keeps the historical keys (the session id); `completion` adds a suffix. */
+  private ref(sessionId: string, stage: RatingStage): string {
+    return stage === 'service' ? sessionId : `${sessionId}:completion`;
   }
 
-  async ratable(sessionId: string): Promise<Ratable | undefined> {
-    const raw = await this.redis.get(this.k('ratable', sessionId));
+  /** A session ended: its service can be rated for RATABLE_DAYS, at the booth now or with the code later. */
+  async sessionEnded(r: Ratable, now = Date.now()): Promise<Ratable> {
+    return this.openStage({ ...r, stage: 'service' }, now);
+  }
+
+  /** A case served in a session was completed (办结): the completion can be rated, with its own code. */
+  async caseCompleted(r: Ratable & { caseNo: string }, now = Date.now()): Promise<Ratable> {
+    return this.openStage({ ...r, stage: 'completion' }, now);
+  }
+
+  private async openStage(r: Ratable & { stage: RatingStage }, now: number): Promise<Ratable> {
+    const ref = this.ref(r.sessionId, r.stage);
+    const existing = await this.redis.get(this.k('ratable', ref));
+    if (existing) return JSON.parse(existing) as Ratable;
+    const ttl = RATABLE_DAYS * 86_400;
+    for (let i = 0; i < 20; i++) {
+      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      if ((await this.redis.set(this.k('rate-code', code), ref, 'EX', ttl, 'NX')) !== 'OK') continue;
+      const ratable: Ratable = { ...r, code, expiresAt: now + ttl * 1000 };
+      if ((await this.redis.set(this.k('ratable', ref), JSON.stringify(ratable), 'EX', ttl, 'NX')) === 'OK') return ratable;
+      await this.redis.del(this.k('rate-code', code)); // another node opened it meanwhile
+      return JSON.parse((await this.redis.get(this.k('ratable', ref)))!) as Ratable;
+    }
+    throw new AppError(ErrorCode.Internal, 'no free invite code');
+  }
+
+  async ratable(sessionId: string, stage: RatingStage = 'service'): Promise<Ratable | undefined> {
+    const raw = await this.redis.get(this.k('ratable', this.ref(sessionId, stage)));
     return raw ? (JSON.parse(raw) as Ratable) : undefined;
   }
 
-  /** Rates a session once; only the booth that had the session may rate it. */
-  async rate(boothId: string, sessionId: string, level: RatingLevel, reasons: string[], comment: string, now = Date.now()): Promise<Rating> {
-    const done = await this.rating(sessionId);
-    if (done && done.boothId === boothId) throw new AppError(ErrorCode.InvalidState, 'this session was already rated');
-    const raw = await this.redis.get(this.k('ratable', sessionId));
-    const ratable = raw ? (JSON.parse(raw) as Ratable) : undefined;
-    if (!ratable || ratable.boothId !== boothId) throw new AppError(ErrorCode.NotFound, 'no session to rate (unknown, not yours, or older than 3 days)');
-    const rating: Rating = { ...ratable, ratingId: randomUUID(), level, label: RATING_LEVELS[level], reasons, comment, at: now };
-    const first = await this.redis.set(this.k('rating', sessionId), JSON.stringify(rating), 'NX');
+  /**
+   * What an invite code opens (any booth may use it: the code is the resident's).
+   * Wrong codes count against the booth (CODE_GUESSES per 10 minutes).
+   */
+  async byCode(boothId: string, code: string): Promise<Ratable> {
+    const rl = this.k('rl', 'rate-code', boothId);
+    if (Number(await this.redis.get(rl)) >= CODE_GUESSES) throw new AppError(ErrorCode.RateLimited, 'too many wrong codes; try again in 10 minutes');
+    const ref = /^\d{6}$/.test(code) ? await this.redis.get(this.k('rate-code', code)) : null;
+    const raw = ref ? await this.redis.get(this.k('ratable', ref)) : null;
+    if (!raw) {
+      await this.redis.multi().incr(rl).expire(rl, 600).exec();
+      throw new AppError(ErrorCode.NotFound, 'no rating with this code (wrong, already used, or older than 3 days)');
+    }
+    return JSON.parse(raw) as Ratable;
+  }
+
+  /**
+   * Rates a stage once. By session id: only the booth that had the session;
+   * by invite code: any booth (the resident carries the code).
+   */
+  async rate(
+    boothId: string,
+    target: { sessionId: string; stage?: RatingStage } | { code: string },
+    level: RatingLevel,
+    reasons: string[],
+    comment: string,
+    now = Date.now(),
+  ): Promise<Rating> {
+    let ratable: Ratable | undefined;
+    if ('code' in target) {
+      ratable = await this.byCode(boothId, target.code);
+    } else {
+      const stage = target.stage ?? 'service';
+      const done = await this.rating(this.ref(target.sessionId, stage));
+      if (done && done.boothId === boothId) throw new AppError(ErrorCode.InvalidState, 'this session was already rated');
+      ratable = await this.ratable(target.sessionId, stage);
+      if (!ratable || ratable.boothId !== boothId) throw new AppError(ErrorCode.NotFound, 'no session to rate (unknown, not yours, or older than 3 days)');
+    }
+    const stage = ratable.stage ?? 'service';
+    const ref = this.ref(ratable.sessionId, stage);
+    const { code, expiresAt: _e, ...facts } = ratable;
+    const rating: Rating = { ...facts, stage, ratingId: randomUUID(), level, label: RATING_LEVELS[level], reasons, comment, at: now };
+    const first = await this.redis.set(this.k('rating', ref), JSON.stringify(rating), 'NX');
     if (first !== 'OK') throw new AppError(ErrorCode.InvalidState, 'this session was already rated');
-    await this.redis
-      .multi()
-      .del(this.k('ratable', sessionId))
-      .zadd(this.k('ratings'), now, sessionId)
-      .zadd(this.k('ratings', 'agent', ratable.agentId), now, sessionId)
-      .exec();
+    const tx = this.redis.multi().del(this.k('ratable', ref)).zadd(this.k('ratings'), now, ref).zadd(this.k('ratings', 'agent', ratable.agentId), now, ref);
+    if (code) tx.del(this.k('rate-code', code));
+    await tx.exec();
     if (level <= 2) {
-      await this.openFollowUp('bad-rating', sessionId, `${rating.label}：${comment || reasons.join('、') || '未填写原因'}`, addWorkingDays(now, FOLLOW_UP_WORKING_DAYS), now);
+      const what = stage === 'completion' ? `办结评价${rating.label}` : rating.label;
+      await this.openFollowUp('bad-rating', ratable.sessionId, `${what}：${comment || reasons.join('、') || '未填写原因'}`, addWorkingDays(now, FOLLOW_UP_WORKING_DAYS), now);
     }
     this.onChange();
     return rating;

@@ -5,6 +5,7 @@
  * Every route goes through CaseStore, which checks role, ownership (others'
  * cases are NOT_FOUND) and the state machine; answers are masked per role.
  */
+import type { FeedbackStore } from '../feedback/feedback-store';
 import express, { type Request, type Router } from 'express';
 import fs from 'node:fs';
 import { z } from 'zod';
@@ -158,12 +159,19 @@ export function createCaseApi(d: CaseApiDeps): Router {
 }
 
 /** Residents' progress lookup (互动双屏): case number + last 4 of the ID number, no login. */
-export function createProgressApi(cases: CaseStore): Router {
+export function createProgressApi(cases: CaseStore, feedback?: FeedbackStore): Router {
   const api = express.Router();
   api.use(express.json({ limit: '4kb' }));
   api.post('/', route(async (req) => {
     const body = parse(z.object({ caseNo, idLast4: z.string().regex(/^\d{3}[\dX]$/) }).strict(), req.body);
-    return cases.lookup(body.caseNo, body.idLast4, `ip:${req.ip}`);
+    const found = await cases.lookup(body.caseNo, body.idLast4, `ip:${req.ip}`);
+    // 一事多评: a completed case not yet rated at completion offers its invite code (the lookup proved the applicant).
+    if (found.state === 'completed' && feedback) {
+      const sessionId = await cases.sessionOf(body.caseNo);
+      const r = sessionId ? await feedback.ratable(sessionId, 'completion') : undefined;
+      if (r?.code && r.caseNo === body.caseNo) return { ...found, rateCode: r.code };
+    }
+    return found;
   }));
   return api;
 }

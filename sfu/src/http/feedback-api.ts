@@ -4,25 +4,44 @@ import { z } from 'zod';
 import { AppError, ErrorCode } from '@xiaowu/shared';
 import type { Redis } from 'ioredis';
 import type { TokenService } from '../auth/tokens';
-import type { FeedbackStore, RatingLevel } from '../feedback/feedback-store';
+import { RATING_STAGES, type FeedbackStore, type RatingLevel } from '../feedback/feedback-store';
 import { parse, principal, route } from './api';
 
 export function createFeedbackApi(d: { feedback: FeedbackStore; tokens: TokenService; redis: Redis }): Router {
   const api = express.Router();
   api.use(express.json({ limit: '16kb' }));
 
+  const level = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]);
+  const details = { level, reasons: z.array(z.string().min(1).max(30)).max(8).default([]), comment: z.string().max(500).default('') };
+  const code = z.string().regex(/^\d{6}$/, 'a 6-digit code');
+
+  // 好差评: a stage of the booth's own session, or any stage by its invite code (智能邀评).
   api.post('/ratings', route(async (req) => {
     const booth = await principal(req, d.tokens, ['booth']);
     const body = parse(
-      z.object({
-        sessionId: z.string().max(64),
-        level: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),
-        reasons: z.array(z.string().min(1).max(30)).max(8).default([]),
-        comment: z.string().max(500).default(''),
-      }).strict(),
+      z.union([
+        z.object({ sessionId: z.string().max(64), stage: z.enum(RATING_STAGES).optional(), ...details }).strict(),
+        z.object({ code, ...details }).strict(),
+      ]),
       req.body,
     );
-    return d.feedback.rate(booth.userId, body.sessionId, body.level as RatingLevel, body.reasons, body.comment);
+    const target = 'code' in body ? { code: body.code } : { sessionId: body.sessionId, stage: body.stage };
+    return d.feedback.rate(booth.userId, target, body.level as RatingLevel, body.reasons, body.comment);
+  }));
+
+  // The invite code of the booth's own session (shown on the end screen to rate later).
+  api.get('/ratings/invite/:sessionId', route(async (req) => {
+    const booth = await principal(req, d.tokens, ['booth']);
+    const r = await d.feedback.ratable(parse(z.string().max(64), req.params.sessionId), parse(z.enum(RATING_STAGES).default('service'), req.query.stage));
+    if (!r || r.boothId !== booth.userId) throw new AppError(ErrorCode.NotFound, 'nothing to rate (unknown, not yours, rated, or older than 3 days)');
+    return { code: r.code, expiresAt: r.expiresAt, stage: r.stage ?? 'service' };
+  }));
+
+  // What a code opens, before the resident rates (no personal data).
+  api.get('/ratings/by-code/:code', route(async (req) => {
+    const booth = await principal(req, d.tokens, ['booth']);
+    const r = await d.feedback.byCode(booth.userId, parse(code, req.params.code));
+    return { stage: r.stage ?? 'service', matterId: r.matterId, endedAt: r.endedAt, expiresAt: r.expiresAt, ...(r.caseNo ? { caseNo: r.caseNo } : {}) };
   }));
 
   api.get('/ratings', route(async (req) => {

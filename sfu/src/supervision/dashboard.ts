@@ -135,7 +135,7 @@ export class Dashboard {
       booths: await this.d.fleet.live(booths, inCall, now),
       interpretersAvailable: agents.filter((a) => a.kind === 'interpreter' && a.state === 'available').length,
       ratings: ratings.map(
-        (r): LiveRating => ({ sessionId: r.sessionId, boothId: r.boothId, agentId: r.agentId, matterId: r.matterId, level: r.level, label: r.label, reasons: r.reasons, comment: r.comment, at: r.at }),
+        (r): LiveRating => ({ sessionId: r.sessionId, boothId: r.boothId, agentId: r.agentId, matterId: r.matterId, level: r.level, label: r.label, reasons: r.reasons, comment: r.comment, at: r.at, stage: r.stage ?? 'service', ...(r.caseNo ? { caseNo: r.caseNo } : {}) }),
       ),
       followUps: fu,
     };
