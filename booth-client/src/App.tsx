@@ -16,6 +16,8 @@ import { ProgressScreen, progressCaseNoFromHash } from './ProgressScreen';
 import { useCatalog } from './use-catalog';
 import { AnsweredBanner, ModeToolbar, SignVariantDialog, useDisplayModes } from './access';
 import { ELDERLY_TIMEOUT_SCALE, anyModeOn, modeClasses, type DisplayModes } from './display-modes';
+import { CantGetDoneButton } from './CantGetDone';
+import type { HealthMonitor } from './devices/health';
 
 interface AppProps {
   call: BoothCall;
@@ -25,13 +27,15 @@ interface AppProps {
   resetLanguage(): void;
   /** 大字 / 高对比 / 长者模式 (reset with the language when the booth goes back to idle by itself); their state comes through DisplayModesContext. */
   modes: DisplayModes;
+  /** The `booth:heartbeat` loop (device health, what is on screen): runs while the app is shown. */
+  health?: HealthMonitor;
 }
 
 /** Untouched this long on a screen before the call, the booth goes back to the start for the next resident. */
 const IDLE_RESET_MS = 180_000;
 const NO_OPTIONS: CallOptionsValue = { sign: false, priority: false };
 
-export function App({ call, boothName, homeLanguage, resetLanguage, modes }: AppProps) {
+export function App({ call, boothName, homeLanguage, resetLanguage, modes, health }: AppProps) {
   const state = useSyncExternalStore(call.subscribe, call.getState);
   const display = useDisplayModes();
   const timeoutScale = display.elderly ? ELDERLY_TIMEOUT_SCALE : 1;
@@ -47,6 +51,15 @@ export function App({ call, boothName, homeLanguage, resetLanguage, modes }: App
   const [options, setOptions] = useState<CallOptionsValue>(NO_OPTIONS);
   /** 「不想等了？预约其他时间」: booking while still in the queue. */
   const [bookingWhileWaiting, setBookingWhileWaiting] = useState(false);
+
+  // The heartbeat says what is on screen (set before it starts, so the first beat has it).
+  const shown = state.phase === 'idle' ? screen.kind : state.phase === 'waiting' ? (bookingWhileWaiting ? 'waiting-booking' : 'waiting') : state.phase === 'in-call' ? 'call' : 'ended';
+  useEffect(() => health?.setScreen(shown), [health, shown]);
+  useEffect(() => {
+    if (!health) return;
+    health.start();
+    return () => health.stop();
+  }, [health]);
 
   useEffect(() => {
     document.title = t('booth.title');
@@ -146,6 +159,8 @@ export function App({ call, boothName, homeLanguage, resetLanguage, modes }: App
           </span>
         </div>
         <div className="topbar-right">
+          {/* 办不成事: on every screen, over a call too (a dialog; the call goes on). */}
+          <CantGetDoneButton getToken={getToken} onActivity={() => call.holdEnded(RATING_IDLE_MS)} />
           <ModeToolbar modes={modes} state={display} />
           <Clock />
           <LanguageSwitch />

@@ -9,6 +9,7 @@ import { AppError, ErrorCode } from '@xiaowu/shared';
 import { errorKey, type MessageKey } from '@xiaowu/shared/i18n';
 import { BoothCall } from './booth-call';
 import { loadBoothDevices } from './devices/devices';
+import { HealthMonitor, appVersion } from './devices/health';
 import {
   clearEnrollHash,
   loadCredentials,
@@ -27,7 +28,8 @@ export type BootState =
   | { kind: 'rejected'; enrolling: boolean }
   /** The server could not be reached (or asked us to slow down): retried at `retryAt`. */
   | { kind: 'unreachable'; enrolling: boolean; error: MessageKey; retryAt: number }
-  | { kind: 'ready'; boothId: string; boothName: string; call: BoothCall };
+  /** `health`: the device checks and `booth:heartbeat` loop (started and stopped by the app). */
+  | { kind: 'ready'; boothId: string; boothName: string; call: BoothCall; health: HealthMonitor };
 
 /** Fresh token every day (they last 7). */
 const REFRESH_MS = 24 * 3600 * 1000;
@@ -92,14 +94,27 @@ export class BoothBoot {
       this.enrolling = false;
       this.failures = 0;
       this.scheduleRefresh();
-      const call = new BoothCall(new SignalingClient('', { token: res.token }), {
+      // The kiosk's document camera, ID-card reader and receipt printer (per-kiosk setting).
+      const devices = loadBoothDevices();
+      const sig = new SignalingClient('', { token: res.token });
+      const call = new BoothCall(sig, {
         onAutoReturn: this.options.onAutoReturn,
         reauthenticate: () => this.token(),
-        // The kiosk's document camera, ID-card reader and receipt printer (per-kiosk setting).
-        devices: loadBoothDevices(),
+        devices,
+      });
+      // The supervisors' dashboard: alive, what is on screen, the devices' health.
+      const health = new HealthMonitor({
+        sig,
+        devices,
+        media: () => {
+          const s = call.getState();
+          // Waiting (camera open, the queue) or in a call (captures too): the devices are the call's.
+          return { busy: s.phase === 'waiting' || s.phase === 'in-call', stream: s.localStream };
+        },
+        appVersion: appVersion(),
       });
       this.call = call;
-      this.set({ kind: 'ready', boothId: credentials.boothId, boothName: boothName(res.booth, credentials.boothId), call });
+      this.set({ kind: 'ready', boothId: credentials.boothId, boothName: boothName(res.booth, credentials.boothId), call, health });
     } catch (err) {
       console.error('booth sign-in failed', err);
       const code = err instanceof AppError ? err.code : undefined;

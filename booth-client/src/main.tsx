@@ -37,7 +37,7 @@ function Root() {
   if (state.kind !== 'ready') return <BootScreen state={state} boot={boot} />;
   return (
     <DisplayModesContext.Provider value={display}>
-      <App call={state.call} boothName={state.boothName} homeLanguage={configuredLanguage} resetLanguage={resetLanguage} modes={modes} />
+      <App call={state.call} health={state.health} boothName={state.boothName} homeLanguage={configuredLanguage} resetLanguage={resetLanguage} modes={modes} />
     </DisplayModesContext.Provider>
   );
 }

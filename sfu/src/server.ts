@@ -37,6 +37,7 @@ import { FeedbackStore } from './feedback/feedback-store';
 import { createFeedbackApi } from './http/feedback-api';
 import { createStatsApi } from './http/stats-api';
 import { createBoothApi } from './http/booth-api';
+import type { SupervisionFigures } from './http/metrics';
 import { VisitLog } from './stats/visit-log';
 import { Fleet } from './supervision/fleet';
 import { Dashboard, SUPERVISOR_ROOM } from './supervision/dashboard';
@@ -244,7 +245,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
   api.use(createStatsApi({ tokens, accounts, catalog, cases, feedback, visits, defaultTravelMinutes: config.TRAVEL_MINUTES_DEFAULT }));
   const overdue = setInterval(() => void cases.expireOverdue().catch((err) => log.error({ err }, 'case deadline job failed')), 60_000);
   overdue.unref();
-  httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log) }));
+  // Fleet and follow-up figures for /metrics: one dashboard snapshot per scrape (the gauges share it for a second).
+  let figures: { at: number; p: Promise<SupervisionFigures> } | undefined;
+  const supervisionFigures = () => {
+    if (!figures || Date.now() - figures.at > 1000) {
+      figures = {
+        at: Date.now(),
+        p: dashboard.snapshot().then((s) => ({
+          boothsOnline: s.booths.filter((b) => b.online).length,
+          boothsOffline: s.booths.filter((b) => !b.online).length,
+          followUpsOpen: s.followUps.filter((f) => f.state === 'open').length,
+          followUpsOverdue: s.followUps.filter((f) => f.overdue).length,
+        })),
+      };
+    }
+    return figures.p;
+  };
+  httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log), supervision: supervisionFigures }));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -124,6 +124,11 @@ describe('ratings, reports, metrics', () => {
     const m = await (await fetch(`${srv.url}/metrics`)).text();
     expect(m).toMatch(/xw_mediasoup_objects\{kind="workers"\} 1/);
     expect(m).toContain('xw_agents{state="available"}');
+    expect(m).toMatch(/xw_recording_pending_segments \d+/);
+    expect(m).toMatch(/xw_recording_lag_seconds [\d.]+/);
+    // booth-stage-guess etc. never connected: offline; the 差评 follow-ups of the tests above are open.
+    expect(Number(/xw_booths\{state="offline"\} (\d+)/.exec(m)?.[1])).toBeGreaterThan(0);
+    expect(Number(/xw_followups\{state="open"\} (\d+)/.exec(m)?.[1])).toBeGreaterThan(0);
     const page = await fetch(`${srv.url}/booth/`);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');

@@ -19,7 +19,8 @@ const DOC_CONSTRAINTS: MediaTrackConstraints = {
   frameRate: { ideal: 5, max: 10 },
 };
 
-async function pickDevice(choice: DocCameraChoice): Promise<string | undefined | null> {
+/** The document camera's deviceId: undefined = the default camera ('same'), null = none (or not found). */
+export async function pickDevice(choice: DocCameraChoice): Promise<string | undefined | null> {
   if (choice.kind === 'none') return null;
   if (choice.kind === 'same') return undefined; // the default camera
   const devices = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');

@@ -23,15 +23,23 @@ export class IdCardError extends Error {
   }
 }
 
+/** ready: the reader (its service) answers; offline: it does not. Says nothing about a card being on it. */
+export type IdCardReaderState = 'ready' | 'offline';
+
 export interface IdCardReader {
   /** Waits up to `timeoutMs` for a card on the reader and returns what it holds. */
   read(timeoutMs?: number): Promise<IdentityT>;
+  /** Whether the reader is there, without reading a card (device health, devices/health.ts). */
+  status?(timeoutMs?: number): Promise<IdCardReaderState>;
 }
 
 export class FixedIdCardReader implements IdCardReader {
   constructor(private readonly identity: IdentityT) {}
   async read(): Promise<IdentityT> {
     return this.identity;
+  }
+  async status(): Promise<IdCardReaderState> {
+    return 'ready';
   }
 }
 
@@ -59,6 +67,20 @@ export class LocalServiceIdCardReader implements IdCardReader {
     const parsed = Identity.safeParse(mapped);
     if (!parsed.success) throw new IdCardError('bad-card', 'the card could not be read completely; place it again');
     return parsed.data;
+  }
+
+  /**
+   * Is the vendor service up? A HEAD request to its URL: any HTTP answer
+   * counts (the body, if any, is never read, so no card data is taken).
+   */
+  async status(timeoutMs = 3_000): Promise<IdCardReaderState> {
+    try {
+      const res = await fetch(this.url, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) });
+      void res.body?.cancel().catch(() => undefined);
+      return 'ready';
+    } catch {
+      return 'offline';
+    }
   }
 }
 

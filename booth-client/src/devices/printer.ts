@@ -26,7 +26,8 @@ export class PrinterError extends Error {
 export interface ReceiptPrinter {
   /** Resolves when the printer has taken the job. */
   print(pdf: Blob, title: string): Promise<void>;
-  status(): Promise<PrinterState>;
+  /** Asks the printer how it is, waiting at most `timeoutMs` (default 3 s). */
+  status(timeoutMs?: number): Promise<PrinterState>;
 }
 
 const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//;
@@ -52,9 +53,9 @@ export class LocalServicePrinter implements ReceiptPrinter {
     if (!res.ok) throw new PrinterError('failed', `printer answered ${res.status}`);
   }
 
-  async status(): Promise<PrinterState> {
+  async status(timeoutMs = 3_000): Promise<PrinterState> {
     try {
-      const res = await fetch(new URL('status', this.url.endsWith('/') ? this.url : `${this.url}/`), { signal: AbortSignal.timeout(3_000) });
+      const res = await fetch(new URL('status', this.url.endsWith('/') ? this.url : `${this.url}/`), { signal: AbortSignal.timeout(timeoutMs) });
       if (!res.ok) return 'unknown';
       const { state } = (await res.json()) as { state?: string };
       return state === 'ready' || state === 'offline' || state === 'no-paper' ? state : 'unknown';

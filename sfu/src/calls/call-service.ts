@@ -659,6 +659,18 @@ export class CallService implements PartyNotifier {
     return m;
   }
 
+  /** Recording lag over this node's live recorders: segments waiting for the manifest, the oldest wait, recordings being finished. */
+  recordingLag(): { pending: number; oldestMs: number; finishing: number } {
+    let pending = 0;
+    let oldestMs = 0;
+    for (const r of this.recorders.values()) {
+      const l = r.lag();
+      pending += l.pending;
+      oldestMs = Math.max(oldestMs, l.oldestMs);
+    }
+    return { pending, oldestMs, finishing: this.recordingDone.size };
+  }
+
   describeSessions() {
     return [...this.sessions.values()].map((s) => s.describe());
   }

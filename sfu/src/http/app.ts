@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import helmet from 'helmet';
-import { createMetrics } from './metrics';
+import { createMetrics, type SupervisionFigures } from './metrics';
 import type { Redis } from 'ioredis';
 import type { CallService } from '../calls/call-service';
 import type { MediaCensus } from '../media/census';
@@ -21,6 +21,7 @@ export interface AppDeps {
   webRoot: string;
   api: Router;
   errorHandler: ErrorRequestHandler;
+  supervision?: () => Promise<SupervisionFigures>;
 }
 
 export function createHttpApp(deps: AppDeps): Express {

@@ -4,7 +4,15 @@ import type { CallService } from '../calls/call-service';
 import type { MediaCensus } from '../media/census';
 import type { WorkerPool } from '../media/worker-pool';
 
-export function createMetrics(d: { census: MediaCensus; pool: WorkerPool; calls: CallService }): Registry {
+/** Fleet and follow-up figures for the metrics (from the supervisors' dashboard). */
+export interface SupervisionFigures {
+  boothsOnline: number;
+  boothsOffline: number;
+  followUpsOpen: number;
+  followUpsOverdue: number;
+}
+
+export function createMetrics(d: { census: MediaCensus; pool: WorkerPool; calls: CallService; supervision?: () => Promise<SupervisionFigures> }): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'xw_node_' });
   new Gauge({
@@ -63,5 +71,54 @@ export function createMetrics(d: { census: MediaCensus; pool: WorkerPool; calls:
       for (const [state, n] of Object.entries((await d.calls.queueSummary()).agents)) this.set({ state }, n);
     },
   });
+  new Gauge({
+    name: 'xw_recording_pending_segments',
+    help: 'Closed recording segments not yet hashed onto their manifest (this node)',
+    registers: [registry],
+    collect() {
+      this.set(d.calls.recordingLag().pending);
+    },
+  });
+  new Gauge({
+    name: 'xw_recording_lag_seconds',
+    help: 'How long the oldest closed segment has waited for the manifest (this node)',
+    registers: [registry],
+    collect() {
+      this.set(d.calls.recordingLag().oldestMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'xw_recordings_finishing',
+    help: 'Ended sessions whose recording is still being closed and muxed (this node)',
+    registers: [registry],
+    collect() {
+      this.set(d.calls.recordingLag().finishing);
+    },
+  });
+  if (d.supervision) {
+    const figures = d.supervision;
+    new Gauge({
+      name: 'xw_booths',
+      help: 'Registered booths by heartbeat state (offline: silent for more than a minute)',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        const f = await figures();
+        this.set({ state: 'online' }, f.boothsOnline);
+        this.set({ state: 'offline' }, f.boothsOffline);
+      },
+    });
+    new Gauge({
+      name: 'xw_followups',
+      help: 'Open follow-ups (差评回访, 办不成事), and those past their deadline',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        const f = await figures();
+        this.set({ state: 'open' }, f.followUpsOpen);
+        this.set({ state: 'overdue' }, f.followUpsOverdue);
+      },
+    });
+  }
   return registry;
 }

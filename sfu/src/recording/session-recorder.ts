@@ -29,6 +29,8 @@ export class SessionRecorder {
   readonly dir: string;
   private readonly tracks = new Map<string, TrackRecorder>();
   private readonly hashed = new Set<string>();
+  /** Closed segments waiting to be hashed onto the manifest, with when they were queued (recording lag). */
+  private readonly queued = new Map<string, number>();
   private seq = 0;
   private prev = GENESIS;
   private chain: Promise<void> = Promise.resolve();
@@ -50,6 +52,13 @@ export class SessionRecorder {
 
   get trackCount(): number {
     return this.tracks.size;
+  }
+
+  /** Segments not yet on the manifest and how long the oldest has waited (ms). */
+  lag(now = Date.now()): { pending: number; oldestMs: number } {
+    let oldest = now;
+    for (const t of this.queued.values()) oldest = Math.min(oldest, t);
+    return { pending: this.queued.size, oldestMs: now - oldest };
   }
 
   async addProducer(party: PartyInfo, producer: types.Producer, source: TrackSource): Promise<void> {
@@ -113,7 +122,11 @@ export class SessionRecorder {
           continue;
         }
         this.hashed.add(f);
-        this.chain = this.chain.then(() => this.append(rec.track.name, f)).catch((err) => this.d.log.error({ err, file: f }, 'could not add a segment to the manifest'));
+        this.queued.set(f, Date.now());
+        this.chain = this.chain
+          .then(() => this.append(rec.track.name, f))
+          .catch((err) => this.d.log.error({ err, file: f }, 'could not add a segment to the manifest'))
+          .finally(() => this.queued.delete(f));
       }
     }
   }

@@ -1,6 +1,7 @@
 /** English texts: exactly the keys of the Chinese ones (enforced by the type). */
 import type { Messages } from './zh-CN';
 import { boothDocsEn } from './booth-docs';
+import { boothFeedbackEn } from './booth-feedback';
 import { agentReviewEn } from './agent-review';
 import { supervisorEn } from './supervisor';
 import { accessEn } from './access';
@@ -526,6 +527,7 @@ export const en: Messages = {
     },
   },
   boothDocs: boothDocsEn,
+  boothFeedback: boothFeedbackEn,
   agentReview: agentReviewEn,
   supervisor: supervisorEn,
   access: accessEn,

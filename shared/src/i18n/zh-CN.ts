@@ -7,6 +7,7 @@ import type { ErrorCode } from '../errors';
 import type { CallEndReason } from '../protocol';
 import type { AgentState, AwayReason, Disposition } from '../agent-state';
 import { boothDocsZh } from './booth-docs';
+import { boothFeedbackZh } from './booth-feedback';
 import { agentReviewZh } from './agent-review';
 import { supervisorZh } from './supervisor';
 import { accessZh } from './access';
@@ -558,6 +559,7 @@ export const zhCN = {
     },
   },
   boothDocs: boothDocsZh,
+  boothFeedback: boothFeedbackZh,
   agentReview: agentReviewZh,
   supervisor: supervisorZh,
   access: accessZh,
