@@ -320,6 +320,13 @@ export interface ServerToClientEvents {
   /** That party is back. */
   'session:partyBack': (party: PartyInfo) => void;
   'media:newProducer': (producer: ProducerInfo) => void;
+  /**
+   * The session's media server process died and the session was moved onto a
+   * new one: every transport, producer and consumer of yours is gone. Open new
+   * transports (starting with media:routerCapabilities), publish your tracks
+   * again and consume what is announced. The call itself goes on.
+   */
+  'media:reset': (info: { sessionId: string; epoch: number }) => void;
   'media:producerClosed': (info: { producerId: string }) => void;
   'media:consumerClosed': (info: { consumerId: string; producerId: string }) => void;
   'chat:message': (m: ChatMessage) => void;

@@ -118,9 +118,8 @@ export class CallService implements PartyNotifier {
   private publishTimer?: NodeJS.Timeout;
 
   constructor(private readonly d: CallServiceDeps) {
-    d.pool.onWorkerDied = (routers) => {
-      for (const s of this.sessions.values()) if (routers.includes(s.router)) s.close('media-failure');
-    };
+    // (Sessions on a dead worker re-create their media themselves: Session.onRouterLost.)
+    d.pool.onWorkerDied = (routers) => this.d.log.error({ routers: routers.length }, 'mediasoup worker died');
     // Offers not answered and wrap-ups that ran out; every node runs this, the scripts are atomic.
     this.sweeper = setInterval(() => void this.sweep(), 500);
     // Waits grow while nothing happens: refresh figures and positions every 5 s.
@@ -241,6 +240,7 @@ export class CallService implements PartyNotifier {
       if (offeredTo) await this.sendOffer(offeredTo, callId);
       throw err;
     }
+    session.onRouterLost = () => void this.recreateMedia(session);
     this.startRecording(session, ticket);
     this.sessionMeta.set(sessionId, { boothId: ticket.boothId, boothName: ticket.boothName, matterName: ticket.matterName });
     await this.d.visits
@@ -521,6 +521,35 @@ export class CallService implements PartyNotifier {
         }, WAITING_GRACE_MS);
         this.pendingCancels.set(user.userId, timer);
       }
+    }
+  }
+
+  // ── media re-creation ─────────────────────────────────────────────────────
+
+  /**
+   * The session's mediasoup worker died: move it onto a router of a live worker
+   * (or of the respawned one) and tell every party to open its media again
+   * ('media:reset'). The call, the case, the chat and the recording go on (the
+   * recording continues in new track files). No worker back in time → the call
+   * ends with media-failure.
+   */
+  private async recreateMedia(session: Session): Promise<void> {
+    if (this.closing || session.isClosed) return;
+    const t0 = Date.now();
+    this.d.log.error({ sessionId: session.id }, 'session lost its media worker; re-creating its media');
+    try {
+      const { router, webRtcServer } = await this.d.pool.createRouter(mediaCodecs);
+      if (session.isClosed || this.closing) {
+        router.close();
+        return;
+      }
+      session.rebind(router, webRtcServer);
+      this.recorders.get(session.id)?.setRouter(router);
+      for (const p of session.parties.values()) this.notify(p, 'media:reset', { sessionId: session.id, epoch: session.mediaEpoch });
+      this.d.log.warn({ sessionId: session.id, epoch: session.mediaEpoch, ms: Date.now() - t0 }, 'session media re-created on a new worker; parties told to reconnect media');
+    } catch (err) {
+      this.d.log.error({ err, sessionId: session.id }, 'could not re-create the session media; ending the call');
+      session.close('media-failure');
     }
   }
 

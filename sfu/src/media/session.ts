@@ -69,15 +69,50 @@ export class Session {
   onPartyJoined: (party: PartyInfo) => void = () => undefined;
   onPartyLeft: (party: PartyInfo) => void = () => undefined;
 
+  /**
+   * The router closed under a live session (its mediasoup worker died). The
+   * default ends the call; the call service re-creates the media instead
+   * (rebind onto a new router, parties told with 'media:reset').
+   */
+  onRouterLost: () => void = () => this.close('media-failure');
+  /** Media re-creations after worker deaths (0 = the first router). */
+  mediaEpoch = 0;
+
   constructor(
     readonly id: string,
     /** The call (ticket) the session serves now; a transfer moves it to the new ticket. */
     public callId: string,
-    readonly router: types.Router,
-    private readonly webRtcServer: types.WebRtcServer,
+    public router: types.Router,
+    private webRtcServer: types.WebRtcServer,
     private readonly notifier: PartyNotifier,
   ) {
-    router.observer.once('close', () => this.close('media-failure'));
+    this.watchRouter(router);
+  }
+
+  private watchRouter(router: types.Router): void {
+    router.observer.once('close', () => {
+      if (!this.closed && router === this.router) this.onRouterLost();
+    });
+  }
+
+  /**
+   * Moves the session onto a new router after its worker died: every party's
+   * transports, producers and consumers are gone with the old one (the parties
+   * open new ones); who is in the call, the chat and the call record stay.
+   */
+  rebind(router: types.Router, webRtcServer: types.WebRtcServer): void {
+    if (this.closed) {
+      router.close();
+      return;
+    }
+    this.router = router;
+    this.webRtcServer = webRtcServer;
+    this.mediaEpoch++;
+    for (const party of this.parties.values()) {
+      party.closeMedia();
+      party.announced.clear();
+    }
+    this.watchRouter(router);
   }
 
   get isClosed(): boolean {

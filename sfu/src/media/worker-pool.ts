@@ -42,9 +42,25 @@ export class WorkerPool {
     return this.slots.length;
   }
 
-  /** A new router on the least-loaded worker, with that worker's WebRtcServer. */
-  async createRouter(codecs: types.RouterRtpCodecCapability[]): Promise<{ router: types.Router; webRtcServer: types.WebRtcServer }> {
-    const slot = this.slots.reduce((a, b) => (b.routers < a.routers ? b : a));
+  /** Callers waiting for a worker to be respawned (every worker was dead). */
+  private readonly waiting: Array<() => void> = [];
+
+  /**
+   * A new router on the least-loaded live worker, with that worker's
+   * WebRtcServer. When every worker is dead (one worker, just killed) it waits
+   * for the respawn, up to `waitMs`.
+   */
+  async createRouter(codecs: types.RouterRtpCodecCapability[], waitMs = 10_000): Promise<{ router: types.Router; webRtcServer: types.WebRtcServer }> {
+    let live = this.slots.filter((s) => !s.worker.closed);
+    if (live.length === 0 && !this.closed) {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no mediasoup worker came back in time')), waitMs);
+        this.waiting.push(() => (clearTimeout(t), resolve()));
+      });
+      live = this.slots.filter((s) => !s.worker.closed);
+    }
+    if (live.length === 0) throw new Error('no live mediasoup worker');
+    const slot = live.reduce((a, b) => (b.routers < a.routers ? b : a));
     // Counted before the await: calls answered at the same moment spread over the workers.
     slot.routers++;
     let router: types.Router;
@@ -96,7 +112,10 @@ export class WorkerPool {
       const lost = [...routers];
       this.onWorkerDied(lost);
       void this.spawn(index).then(
-        (fresh) => (this.slots[this.slots.indexOf(slot)] = fresh),
+        (fresh) => {
+          this.slots[this.slots.indexOf(slot)] = fresh;
+          for (const w of this.waiting.splice(0)) w();
+        },
         (e) => log.fatal({ err: e }, 'could not respawn mediasoup worker'),
       );
     });

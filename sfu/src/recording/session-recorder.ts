@@ -41,7 +41,7 @@ export class SessionRecorder {
 
   constructor(
     readonly sessionId: string,
-    private readonly router: types.Router,
+    private router: types.Router,
     private readonly d: RecorderDeps,
   ) {
     this.dir = path.join(d.root, sessionId);
@@ -61,9 +61,17 @@ export class SessionRecorder {
     return { pending: this.queued.size, oldestMs: now - oldest };
   }
 
+  /** Media re-created after a worker death: later tracks are recorded from this router, as new track files. */
+  private epoch = 0;
+  setRouter(router: types.Router): void {
+    this.router = router;
+    this.epoch++;
+  }
+
   async addProducer(party: PartyInfo, producer: types.Producer, source: TrackSource): Promise<void> {
     if (this.stopped) return;
-    const name = `${party.role}-${party.userId}-${source}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+    // After a re-creation the same party/source is a new track (its own anchor and segments): suffix -m<epoch>.
+    const name = `${party.role}-${party.userId}-${source}${this.epoch ? `-m${this.epoch}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_');
     const rec = new TrackRecorder({ name, kind: producer.kind }, this.router, producer.id, this.dir, this.d);
     this.tracks.set(producer.id, rec);
     try {
