@@ -14,6 +14,8 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
+            // The charts (统计报表 only, loaded lazily with that tab) and what they pull in.
+            { name: 'charts', test: /node_modules[\\/](recharts|d3-[a-z-]+|victory-vendor|@reduxjs|react-redux|immer|reselect|redux|decimal\.js-light|internmap)[\\/]/ },
             { name: 'vendor', test: /node_modules/ },
           ],
         },

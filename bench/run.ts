@@ -12,6 +12,7 @@ import { benchDispatch } from './dispatch';
 import { benchService } from './service';
 import { benchCallStart } from './call-start';
 import { benchSfuCapacity, capacityRows, defaultCapacityOptions } from './sfu-capacity';
+import { benchDashboardRender, dashboardRows } from './dashboard-render';
 
 const quick = process.argv.includes('--quick');
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -28,8 +29,9 @@ const dispatch = quick ? await benchDispatch(2_000, 200) : await benchDispatch(1
 const service = await benchService(quick);
 const callStart = await benchCallStart(quick ? 5 : 30);
 const sfuCapacity = await benchSfuCapacity(defaultCapacityOptions(quick));
+const dashboardRender = await benchDashboardRender(quick ? 2 : 5);
 
-const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, dispatch, service, callStart, sfuCapacity };
+const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, dispatch, service, callStart, sfuCapacity, dashboardRender };
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
 const file = path.join(here, 'results', `${result.at.replace(/[:.]/g, '-')}.json`);
 fs.writeFileSync(file, JSON.stringify(result, null, 2));
@@ -48,4 +50,5 @@ console.log(`| call start in Chromium, ${callStart.calls} calls, answer → boot
 console.log(`| answer → first decoded frame at the booth | ${st(callStart.boothFirstFrameMs)} |`);
 console.log(`| answer → first decoded frame at the agent | ${st(callStart.agentFirstFrameMs)} |`);
 for (const row of capacityRows(sfuCapacity)) console.log(row);
+for (const row of dashboardRows(dashboardRender)) console.log(row);
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);

@@ -1,32 +1,72 @@
 /**
  * The supervisor area of the console (值班长工作台): supervisors sign in at the
  * same page as agents and land here instead of the agent desk. Its functions
- * are tabs — 录像回放 today; a 监控大屏 dashboard is added by putting one more
- * entry in SUPERVISOR_TABS (an id, a text under supervisor.tabs, a render).
+ * are tabs — 监控大屏, 好差评与整改, 统计报表, 录像回放; another is added by
+ * putting one more entry in SUPERVISOR_TABS (an id, a text under
+ * supervisor.tabs, a render).
+ *
+ * The area holds one signaling connection (DashboardLive), opened here and
+ * closed on sign-out / unmount: the dashboard renders its pushed snapshots and
+ * the follow-up list reloads when they change. It stays connected while
+ * another tab is shown.
  */
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { Suspense, lazy, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CasesApi } from '@xiaowu/shared/client';
 import { LanguageSwitch } from '@xiaowu/shared/i18n';
 import type { AgentLogin } from './auth';
+import { DashboardTab } from './Dashboard';
+import { DashboardLive } from './dashboard-live';
+import { FeedbackTab } from './FollowUps';
 import { RecordingsTab } from './Recordings';
 import { RecordingsApi } from './recordings-api';
+import { SupervisionApi } from './supervision-api';
 import './supervisor.css';
 
-/** What every tab gets: the signed-in supervisor and the APIs with its token. */
+// recharts is large: loaded when the statistics tab is first opened.
+const FiguresTab = lazy(() => import('./Figures').then((m) => ({ default: m.FiguresTab })));
+
+/** What every tab gets: the signed-in supervisor, the APIs with its token and the live connection. */
 export interface SupervisorContext {
   login: AgentLogin;
   recordings: RecordingsApi;
   cases: CasesApi;
+  /** Follow-ups and statistics (REST). */
+  supervision: SupervisionApi;
+  /** The area's one socket: dashboard snapshots (pushed). */
+  live: DashboardLive;
+  /** 静默监听 of a live session; absent until the monitor view exists (the dashboard's buttons are disabled then). */
+  monitor?: (sessionId: string) => void;
 }
 
 interface SupervisorTab {
-  id: 'recordings';
+  id: 'dashboard' | 'feedback' | 'figures' | 'recordings';
   render(ctx: SupervisorContext): ReactNode;
 }
 
 /** The tabs, in order (the first is shown after sign-in). */
-const SUPERVISOR_TABS: readonly SupervisorTab[] = [{ id: 'recordings', render: (ctx) => <RecordingsTab api={ctx.recordings} cases={ctx.cases} /> }];
+const SUPERVISOR_TABS: readonly SupervisorTab[] = [
+  { id: 'dashboard', render: (ctx) => <DashboardTab live={ctx.live} monitor={ctx.monitor} /> },
+  { id: 'feedback', render: (ctx) => <FeedbackTab api={ctx.supervision} live={ctx.live} /> },
+  {
+    id: 'figures',
+    render: (ctx) => (
+      <Suspense fallback={<FiguresLoading />}>
+        <FiguresTab api={ctx.supervision} />
+      </Suspense>
+    ),
+  },
+  { id: 'recordings', render: (ctx) => <RecordingsTab api={ctx.recordings} cases={ctx.cases} /> },
+];
+
+function FiguresLoading() {
+  const { t } = useTranslation();
+  return (
+    <p className="muted" role="status">
+      {t('supervisor.figures.loading')}
+    </p>
+  );
+}
 
 interface Props {
   login: AgentLogin;
@@ -50,9 +90,23 @@ export function SupervisorApp({ login, onLogout, onUnauthorized }: Props) {
         () => unauthorized.current(),
       ),
       cases: new CasesApi(() => login.token),
+      supervision: new SupervisionApi(
+        () => login.token,
+        () => unauthorized.current(),
+      ),
+      live: new DashboardLive(
+        () => login.token,
+        () => unauthorized.current(),
+      ),
     }),
     [login],
   );
+
+  // The live connection: open while the area is shown (sign-out unmounts it).
+  useEffect(() => {
+    ctx.live.start();
+    return () => ctx.live.stop();
+  }, [ctx.live]);
 
   const title = t('supervisor.title');
   const tabText = t(`supervisor.tabs.${tab}`);

@@ -2,8 +2,8 @@
  * Sign-in of the agent console: POST /api/auth/login, the token kept in
  * sessionStorage (gone with the tab), one AgentDesk (one connection) per
  * signed-in session. A token the server refuses at connect signs the agent out.
- * Supervisors sign in at the same page and get the supervisor area (no desk,
- * no signaling connection; its REST calls sign it out when the token is refused).
+ * Supervisors sign in at the same page and get the supervisor area (no desk;
+ * one signaling connection for the live dashboard; a refused token signs it out).
  */
 import { apiRequest } from '@xiaowu/shared/client';
 import { AppError, ErrorCode, type LoginResult, type Role } from '@xiaowu/shared';

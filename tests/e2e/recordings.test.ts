@@ -106,6 +106,9 @@ describe('supervisor reviews a recorded call in the console', () => {
     const sup = await openSupervisor(browser, srv, 'sup-rec');
     expect(await sup.getByTestId('app-title').getAttribute('data-role')).toBe('supervisor');
     expect(await sup.getByTestId('agent-state').count()).toBe(0); // no agent desk
+    // 监控大屏 opens first; the reviewer goes to 录像回放.
+    expect(await sup.getByTestId('supervisor-tab-dashboard').getAttribute('aria-selected')).toBe('true');
+    await sup.getByTestId('supervisor-tab-recordings').click();
     expect(await sup.getByTestId('supervisor-tab-recordings').getAttribute('aria-selected')).toBe('true');
     const list = sup.getByTestId('recordings-list');
     const row = list.locator(`[data-testid="recording-row"][data-session-id="${sessionId}"]`);
