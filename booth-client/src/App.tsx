@@ -10,6 +10,8 @@ import { AppointmentEntryScreen, BookingDoneScreen, BookingScreen } from './Book
 import { CaptionsToggle, CaptionsView, ChatPanel, ConfirmDialog, VideoView, useCaptions, useNow } from '@xiaowu/shared/ui';
 import { CalendarIcon } from './icons';
 import { RatingPanel } from './RatingPanel';
+import { RateByCodeScreen } from './RateByCode';
+import { fetchRateInvite, groupedCode, type RateInvite } from './rating-api';
 import { CasePanel, needsCasePanel } from './CasePanel';
 import { DepartmentScreen, HomeScreen, NoticeScreen, type CallOptionsValue, type Screen } from './ServiceScreens';
 import { ProgressScreen, progressCaseNoFromHash } from './ProgressScreen';
@@ -51,6 +53,8 @@ export function App({ call, boothName, homeLanguage, resetLanguage, modes, healt
   const [options, setOptions] = useState<CallOptionsValue>(NO_OPTIONS);
   /** 「不想等了？预约其他时间」: booking while still in the queue. */
   const [bookingWhileWaiting, setBookingWhileWaiting] = useState(false);
+  /** Counts the booth's resets for the next resident (the 办不成事 draft is forgotten). */
+  const [resets, setResets] = useState(0);
 
   // The heartbeat says what is on screen (set before it starts, so the first beat has it).
   const shown = state.phase === 'idle' ? screen.kind : state.phase === 'waiting' ? (bookingWhileWaiting ? 'waiting-booking' : 'waiting') : state.phase === 'in-call' ? 'call' : 'ended';
@@ -108,6 +112,7 @@ export function App({ call, boothName, homeLanguage, resetLanguage, modes, healt
       resetFlow();
       resetLanguage();
       modes.reset();
+      setResets((n) => n + 1);
     }
     const touch = () => {
       clearTimeout(timer);
@@ -126,6 +131,17 @@ export function App({ call, boothName, homeLanguage, resetLanguage, modes, healt
     void call.start({ matterId, matterName, priority: options.priority, needs, ...(appointmentId ? { appointmentId } : {}) });
   };
   const consult = () => startCall('consult', t('booth.consultMatter'));
+  /** Rated with a code: home; by the timer (the resident left) like the end screen, fresh for the next one. */
+  const homeAfterRating = (auto: boolean) => {
+    if (!auto) {
+      setScreen({ kind: 'home' });
+      return;
+    }
+    resetFlow();
+    resetLanguage();
+    modes.reset();
+    setResets((n) => n + 1);
+  };
   const messages = { error: state.error, notice: state.notice };
   const getToken = () => call.token;
 
@@ -160,7 +176,7 @@ export function App({ call, boothName, homeLanguage, resetLanguage, modes, healt
         </div>
         <div className="topbar-right">
           {/* 办不成事: on every screen, over a call too (a dialog; the call goes on). */}
-          <CantGetDoneButton getToken={getToken} onActivity={() => call.holdEnded(RATING_IDLE_MS)} />
+          <CantGetDoneButton getToken={getToken} onActivity={() => call.holdEnded(RATING_IDLE_MS)} phase={state.phase} resetKey={resets} />
           <ModeToolbar modes={modes} state={display} />
           <Clock />
           <LanguageSwitch />
@@ -217,7 +233,24 @@ export function App({ call, boothName, homeLanguage, resetLanguage, modes, healt
             callError={state.error}
           />
         ) : screen.kind === 'progress' ? (
-          <ProgressScreen key={`progress-${screen.caseNo ?? ''}`} initialCaseNo={screen.caseNo} onBack={() => setScreen({ kind: 'home' })} />
+          <ProgressScreen
+            key={`progress-${screen.caseNo ?? ''}`}
+            initialCaseNo={screen.caseNo}
+            onBack={() => setScreen({ kind: 'home' })}
+            renderRating={(code, close, rated) => (
+              <RateByCodeScreen
+                key={`rate-${code}`}
+                getToken={getToken}
+                catalog={catalog.catalog}
+                initialCode={code}
+                onBack={close}
+                onHome={homeAfterRating}
+                onRated={rated}
+              />
+            )}
+          />
+        ) : screen.kind === 'rate' ? (
+          <RateByCodeScreen getToken={getToken} catalog={catalog.catalog} onBack={() => setScreen({ kind: 'home' })} onHome={homeAfterRating} />
         ) : screen.kind === 'theme' ? (
           <DepartmentScreen
             key={`theme-${screen.themeId}`}
@@ -251,6 +284,7 @@ export function App({ call, boothName, homeLanguage, resetLanguage, modes, healt
             onConsult={consult}
             onAppointment={() => setScreen({ kind: 'appointment' })}
             onProgress={() => setScreen({ kind: 'progress' })}
+            onRate={() => setScreen({ kind: 'rate' })}
             options={options}
             onOptions={setOptions}
             messages={messages}
@@ -703,6 +737,7 @@ function EndedScreen({ state, call }: ScreenProps) {
   const seconds = Math.max(0, Math.ceil(((state.returnAt ?? now) - now) / 1000));
   const reason = state.endReason && state.endReason !== 'hangup' ? state.endReason : undefined;
   const sessionId = state.lastSessionId;
+  const invite = useRateInvite(sessionId, () => call.token);
   return (
     <main className={sessionId ? 'screen ended with-rating' : 'screen ended'}>
       <div className="ended-head">
@@ -719,7 +754,7 @@ function EndedScreen({ state, call }: ScreenProps) {
       {sessionId && (
         <RatingPanel
           key={sessionId}
-          sessionId={sessionId}
+          target={{ sessionId, stage: 'service' }}
           getToken={() => call.token}
           onActivity={() => call.holdEnded(RATING_IDLE_MS)}
           onDone={() => {
@@ -729,6 +764,8 @@ function EndedScreen({ state, call }: ScreenProps) {
           }}
         />
       )}
+      {/* 稍后评价: the code to rate at any booth within 3 days (gone once rated here). */}
+      {sessionId && !rated && invite && <RateLaterCode invite={invite} />}
       <div className="ended-actions">
         <button type="button" className="btn btn-primary btn-large" data-testid="home-button" onClick={() => call.backHome()}>
           {t('booth.backHome')}
@@ -741,5 +778,50 @@ function EndedScreen({ state, call }: ScreenProps) {
       </div>
       <p className="hint">{t('booth.backHomeIn', { seconds })}</p>
     </main>
+  );
+}
+
+/** The server opens the rating a moment after the hang-up: a few tries before giving up (quietly). */
+const INVITE_TRIES = 4;
+const INVITE_RETRY_MS = 1_500;
+
+/** The 稍后评价 code of the call that just ended, or undefined (not yet, not ratable, or unreachable: nothing is shown). */
+function useRateInvite(sessionId: string | undefined, getToken: () => string): RateInvite | undefined {
+  const [invite, setInvite] = useState<RateInvite & { sessionId: string }>();
+  useEffect(() => {
+    if (!sessionId) return;
+    const ctl = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = (n: number) => {
+      fetchRateInvite(getToken(), sessionId, ctl.signal).then(
+        (i) => {
+          if (!ctl.signal.aborted && /^\d{6}$/.test(i.code)) setInvite({ ...i, sessionId });
+        },
+        (err: unknown) => {
+          if (ctl.signal.aborted) return;
+          if (n + 1 < INVITE_TRIES) timer = setTimeout(() => attempt(n + 1), INVITE_RETRY_MS);
+          else console.warn('no rate-later code', err);
+        },
+      );
+    };
+    attempt(0);
+    return () => {
+      ctl.abort();
+      if (timer !== undefined) clearTimeout(timer);
+    };
+    // getToken is read at each try.
+  }, [sessionId]);
+  return invite && invite.sessionId === sessionId ? invite : undefined;
+}
+
+/** 「稍后评价码：123 456（3天内在任意晓屋可用）」, big and clear. */
+function RateLaterCode({ invite }: { invite: RateInvite }) {
+  const { t } = useTranslation();
+  return (
+    <p className="rate-later-code" data-testid="rate-later-code" data-code={invite.code}>
+      <span className="rate-later-label">{t('boothFeedback.rateLater.codeLabel')}</span>
+      <strong className="rate-later-digits">{groupedCode(invite.code)}</strong>
+      <span className="rate-later-where">{t('boothFeedback.rateLater.codeWhere')}</span>
+    </p>
   );
 }

@@ -9,11 +9,15 @@
  * rating reasons), so the supervisors' follow-up list reads alike; what the
  * resident typed or tapped into 「什么事」 is sent as shown.
  *
+ * An agent answering (the call starts) closes the dialog so the resident sees
+ * the agent at once; what was typed stays as a draft in memory (reopening
+ * restores it) until the booth goes home or resets for the next resident.
+ *
  * No QR code for reporting by phone: the booth knows no public address for a
  * phone form (PUBLIC_URL stays on the server and only comes back inside
  * server-made links), and there is no such page yet.
  */
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState, type MutableRefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorKey, type MessageKey } from '@xiaowu/shared/i18n';
 import { CGD_CONTACT_MAX, CGD_WHAT_MAX, CGD_WHY_MAX, reportCantGetDone } from './cant-get-done-api';
@@ -40,13 +44,82 @@ interface CantGetDoneProps {
   onActivity?(): void;
 }
 
+/** What was typed, kept while the dialog is closed by a call starting. */
+export interface CantGetDoneDraft {
+  what: string;
+  reasons: Reason[];
+  why: string;
+  contact: string;
+}
+
+function isEmptyDraft(d: CantGetDoneDraft | undefined): boolean {
+  return !d || (!d.what.trim() && d.reasons.length === 0 && !d.why.trim() && !d.contact.trim());
+}
+
+type CallPhase = 'idle' | 'waiting' | 'in-call' | 'ended';
+
+interface CantGetDoneButtonProps extends CantGetDoneProps {
+  /** The booth's call phase: an agent answering closes the dialog (keeping a draft); going home forgets the draft. */
+  phase?: CallPhase;
+  /** Changes when the booth resets for the next resident (the draft is forgotten). */
+  resetKey?: unknown;
+}
+
 /** The top-bar button, and the dialog while it is open. */
-export function CantGetDoneButton({ getToken, onActivity }: CantGetDoneProps) {
+export function CantGetDoneButton({ getToken, onActivity, phase, resetKey }: CantGetDoneButtonProps) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
+  /** Kept in memory only: the form writes into it as the resident types. */
+  const draft = useRef<CantGetDoneDraft | undefined>(undefined);
+  /** The form was closed by the call starting: reopening says the draft is still there. */
+  const [kept, setKept] = useState(false);
+
+  // An agent answered: the resident must see them at once; what was typed stays for later.
+  const lastPhase = useRef(phase);
+  useEffect(() => {
+    const prev = lastPhase.current;
+    lastPhase.current = phase;
+    if (prev === phase) return;
+    if (phase === 'in-call' && open) {
+      if (isEmptyDraft(draft.current)) draft.current = undefined;
+      else setKept(true);
+      setOpen(false);
+    }
+    // Home after a call (or waiting given up): the next resident starts with an empty form.
+    if (phase === 'idle' && prev !== undefined && !open) forget();
+  }, [phase]);
+
+  // The booth reset itself for the next resident.
+  const firstReset = useRef(true);
+  useEffect(() => {
+    if (firstReset.current) {
+      firstReset.current = false;
+      return;
+    }
+    if (!open) forget();
+  }, [resetKey]);
+
+  function forget() {
+    draft.current = undefined;
+    setKept(false);
+  }
+
+  /** 取消, sent, or left alone: the draft goes too. */
+  const close = () => {
+    forget();
+    setOpen(false);
+  };
+
   return (
     <>
-      <button type="button" className="cgd-open" data-testid="cgd-open" aria-haspopup="dialog" onClick={() => setOpen(true)}>
+      <button
+        type="button"
+        className="cgd-open"
+        data-testid="cgd-open"
+        data-draft={kept || undefined}
+        aria-haspopup="dialog"
+        onClick={() => setOpen(true)}
+      >
         <svg className="cgd-open-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
           <path d="M4 4h16v11H8l-4 4z" fill="none" stroke="currentColor" strokeWidth="2.4" strokeLinejoin="round" />
           <path d="M12 7.2v4" stroke="currentColor" strokeWidth="2.4" strokeLinecap="round" />
@@ -54,21 +127,30 @@ export function CantGetDoneButton({ getToken, onActivity }: CantGetDoneProps) {
         </svg>
         {t('boothFeedback.cantGetDone.open')}
       </button>
-      {open && <CantGetDoneDialog getToken={getToken} onActivity={onActivity} onClose={() => setOpen(false)} />}
+      {open && <CantGetDoneDialog getToken={getToken} onActivity={onActivity} draft={draft} restored={kept} onClose={close} />}
     </>
   );
 }
 
-function CantGetDoneDialog({ getToken, onActivity, onClose }: CantGetDoneProps & { onClose(): void }) {
+interface DialogProps extends CantGetDoneProps {
+  /** Starts from it, and keeps it up to date. */
+  draft: MutableRefObject<CantGetDoneDraft | undefined>;
+  /** Reopened with the draft kept when a call started. */
+  restored: boolean;
+  onClose(): void;
+}
+
+function CantGetDoneDialog({ getToken, onActivity, draft, restored, onClose }: DialogProps) {
   const { t } = useTranslation();
   const display = useDisplayModes();
   const scale = display.elderly ? ELDERLY_TIMEOUT_SCALE : 1;
   const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
-  const [what, setWhat] = useState('');
-  const [reasons, setReasons] = useState<Reason[]>([]);
-  const [why, setWhy] = useState('');
-  const [contact, setContact] = useState('');
+  const [what, setWhat] = useState(() => draft.current?.what ?? '');
+  const [reasons, setReasons] = useState<Reason[]>(() => draft.current?.reasons ?? []);
+  const [why, setWhy] = useState(() => draft.current?.why ?? '');
+  const [contact, setContact] = useState(() => draft.current?.contact ?? '');
+  const showRestored = restored && !isEmptyDraft(draft.current);
   const [sending, setSending] = useState(false);
   const [done, setDone] = useState<'contact' | 'plain'>();
   const [missing, setMissing] = useState<'what' | 'why'>();
@@ -76,6 +158,11 @@ function CantGetDoneDialog({ getToken, onActivity, onClose }: CantGetDoneProps &
   const abort = useRef<AbortController | undefined>(undefined);
   const latest = useRef({ onClose, onActivity });
   latest.current = { onClose, onActivity };
+
+  // The draft follows the form (the dialog may be closed by a call starting at any moment).
+  useEffect(() => {
+    draft.current = { what, reasons, why, contact };
+  }, [what, reasons, why, contact]);
 
   // Modal like the app's other dialogs: the rest of the screen is inert, focus goes back to the button.
   useEffect(() => {
@@ -97,7 +184,8 @@ function CantGetDoneDialog({ getToken, onActivity, onClose }: CantGetDoneProps &
     const touch = () => {
       clearTimeout(timer);
       timer = setTimeout(() => latest.current.onClose(), ms);
-      latest.current.onActivity?.();
+      // After the event: a synchronous re-render inside the input event would reset the typed text (controlled input).
+      setTimeout(() => latest.current.onActivity?.(), 0);
     };
     const events = ['pointerdown', 'keydown', 'input'] as const;
     for (const e of events) window.addEventListener(e, touch, { capture: true, passive: true });
@@ -132,7 +220,10 @@ function CantGetDoneDialog({ getToken, onActivity, onClose }: CantGetDoneProps &
     abort.current = ctl;
     try {
       await reportCantGetDone(getToken(), { what: whatText, why: whyText, ...(phone ? { contact: phone } : {}) }, ctl.signal);
-      if (!ctl.signal.aborted) setDone(phone ? 'contact' : 'plain');
+      if (!ctl.signal.aborted) {
+        draft.current = undefined; // sent: nothing to keep
+        setDone(phone ? 'contact' : 'plain');
+      }
     } catch (err) {
       if (ctl.signal.aborted) return;
       console.warn('cant-get-done report failed', err);
@@ -189,6 +280,11 @@ function CantGetDoneDialog({ getToken, onActivity, onClose }: CantGetDoneProps &
           <p className="cgd-intro" id={introId}>
             {t('boothFeedback.cantGetDone.intro')}
           </p>
+          {showRestored && (
+            <p className="cgd-restored" role="status" data-testid="cgd-draft-kept">
+              {t('boothFeedback.cantGetDone.draftKept')}
+            </p>
+          )}
 
           <div className="cgd-section">
             <label className="cgd-label" htmlFor={`${id}-what`}>

@@ -16,29 +16,36 @@ interface KeypadProps {
   full?: boolean;
   /** id of the field this pad types into (for its label). */
   controls?: string;
+  /**
+   * One data-testid for every key of this pad (e.g. 'rate-key'), told apart by
+   * data-key ('0'–'9', 'delete', 'clear'); default: keypad-<digit>, keypad-clear, keypad-backspace.
+   */
+  keyTestId?: string;
 }
 
 const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
-export function Keypad({ onDigit, onBackspace, onClear, disabled = false, full = false, controls }: KeypadProps) {
+export function Keypad({ onDigit, onBackspace, onClear, disabled = false, full = false, controls, keyTestId }: KeypadProps) {
   const { t } = useTranslation();
+  const testId = (fallback: string) => keyTestId ?? `keypad-${fallback}`;
   return (
     <div className="keypad" role="group" aria-label={t('booth.keypad.label')} aria-controls={controls} data-testid="keypad">
       {DIGITS.map((d) => (
-        <button key={d} type="button" className="key" data-testid={`keypad-${d}`} disabled={disabled || full} onClick={() => onDigit(d)}>
+        <button key={d} type="button" className="key" data-testid={testId(d)} data-key={d} disabled={disabled || full} onClick={() => onDigit(d)}>
           {d}
         </button>
       ))}
-      <button type="button" className="key key-fn" data-testid="keypad-clear" disabled={disabled} onClick={onClear}>
+      <button type="button" className="key key-fn" data-testid={testId('clear')} data-key="clear" disabled={disabled} onClick={onClear}>
         {t('booth.keypad.clear')}
       </button>
-      <button type="button" className="key" data-testid="keypad-0" disabled={disabled || full} onClick={() => onDigit('0')}>
+      <button type="button" className="key" data-testid={testId('0')} data-key="0" disabled={disabled || full} onClick={() => onDigit('0')}>
         0
       </button>
       <button
         type="button"
         className="key key-fn"
-        data-testid="keypad-backspace"
+        data-testid={testId('backspace')}
+        data-key="delete"
         aria-label={t('booth.keypad.backspaceLabel')}
         disabled={disabled}
         onClick={onBackspace}

@@ -6,14 +6,14 @@
  * minutes). The receipt's QR code opens the booth at /booth/#progress=<no>
  * with the number already filled in.
  */
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { AppError, CASE_STATE_LABELS, ErrorCode, type CaseState } from '@xiaowu/shared';
 import { CasesApi, type ProgressView } from '@xiaowu/shared/client';
 import { errorKey, resolveLanguage, type MessageKey } from '@xiaowu/shared/i18n';
 import { beijingParts, clockText } from './beijing-time';
-import { BackIcon } from './icons';
+import { BackIcon, RateIcon } from './icons';
 import { Keypad, digitsOnly } from './Keypad';
 
 export const CASE_NO_LENGTH = 19;
@@ -51,7 +51,7 @@ type Lookup =
   | { kind: 'idle' }
   | { kind: 'looking' }
   | { kind: 'error'; error: MessageKey; notFound: boolean }
-  | { kind: 'found'; view: ProgressView };
+  | { kind: 'found'; view: ProgressAnswer };
 
 type WeekdayKey = '0' | '1' | '2' | '3' | '4' | '5' | '6';
 
@@ -90,9 +90,18 @@ export interface ProgressScreenProps {
   initialCaseNo?: string;
   /** Back to the start screen. */
   onBack(): void;
+  /**
+   * 「为办结服务评价」 of a completed case (the lookup's `rateCode`): the rating
+   * screen with the code filled in; `close` comes back to the result,
+   * `rated` drops the offer from it.
+   */
+  renderRating?(code: string, close: () => void, rated: () => void): ReactNode;
 }
 
-export function ProgressScreen({ initialCaseNo, onBack }: ProgressScreenProps) {
+/** The lookup answer; a completed case whose completion is not yet rated also has its 稍后评价 code. */
+type ProgressAnswer = ProgressView & { rateCode?: string };
+
+export function ProgressScreen({ initialCaseNo, onBack, renderRating }: ProgressScreenProps) {
   const { t } = useTranslation();
   const ids = useId();
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -100,6 +109,8 @@ export function ProgressScreen({ initialCaseNo, onBack }: ProgressScreenProps) {
   const [idLast4, setIdLast4] = useState('');
   const [active, setActive] = useState<Field>(() => (digitsOnly(initialCaseNo ?? '', CASE_NO_LENGTH).length === CASE_NO_LENGTH ? 'id' : 'caseNo'));
   const [lookup, setLookup] = useState<Lookup>({ kind: 'idle' });
+  /** Rating the completion with the lookup's code. */
+  const [rating, setRating] = useState<string>();
   const seq = useRef(0);
 
   useEffect(() => {
@@ -176,11 +187,26 @@ export function ProgressScreen({ initialCaseNo, onBack }: ProgressScreenProps) {
     </div>
   );
 
+  if (lookup.kind === 'found' && rating !== undefined && renderRating) {
+    const view = lookup.view;
+    return renderRating(
+      rating,
+      () => setRating(undefined),
+      () => setLookup({ kind: 'found', view: { ...view, rateCode: undefined } }),
+    );
+  }
+
   if (lookup.kind === 'found') {
+    const code = lookup.view.rateCode;
     return (
       <main className="screen progress-screen showing-result" data-testid="progress-screen">
         {head}
-        <ProgressResult view={lookup.view} onAgain={again} onDone={onBack} />
+        <ProgressResult
+          view={lookup.view}
+          onAgain={again}
+          onDone={onBack}
+          onRate={renderRating && code && /^\d{6}$/.test(code) ? () => setRating(code) : undefined}
+        />
       </main>
     );
   }
@@ -318,7 +344,7 @@ export function ProgressScreen({ initialCaseNo, onBack }: ProgressScreenProps) {
   );
 }
 
-function ProgressResult({ view, onAgain, onDone }: { view: ProgressView; onAgain(): void; onDone(): void }) {
+function ProgressResult({ view, onAgain, onDone, onRate }: { view: ProgressView; onAgain(): void; onDone(): void; onRate?: () => void }) {
   const { t, i18n } = useTranslation();
   const titleId = useId();
   const zh = resolveLanguage(i18n.language) === 'zh-CN';
@@ -356,6 +382,15 @@ function ProgressResult({ view, onAgain, onDone }: { view: ProgressView; onAgain
           </p>
         )}
         {known && <p className="progress-state-next">{t(`boothDocs.progress.next.${view.state}`)}</p>}
+        {onRate && (
+          <div className="progress-rate-row">
+            <p className="progress-rate-hint">{t('boothFeedback.rateLater.progressRateHint')}</p>
+            <button type="button" className="btn btn-primary btn-large progress-rate" data-testid="progress-rate" onClick={onRate}>
+              <RateIcon />
+              {t('boothFeedback.rateLater.progressRate')}
+            </button>
+          </div>
+        )}
         <div className="progress-result-actions">
           <button type="button" className="btn btn-secondary" data-testid="progress-again" onClick={onAgain}>
             {t('boothDocs.progress.again')}

@@ -1,13 +1,17 @@
 /**
- * 好差评 on the end screen: the national five levels (非常满意 … 非常不满意),
- * then optional reasons and a comment, and 「提交评价」. Reasons are sent in
- * Chinese whatever the screen language, so the supervisors' lists read alike.
+ * 好差评: the national five levels (非常满意 … 非常不满意), then optional
+ * reasons and a comment, and 「提交评价」. Reasons are sent in Chinese whatever
+ * the screen language, so the supervisors' lists read alike.
+ *
+ * Rates either a stage of the booth's own session (the end screen, by
+ * `sessionId`) or whatever a resident's 稍后评价 code opens (by `code`, at any
+ * booth); the stage (服务评价 / 办结评价) is shown over the levels.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorCode } from '@xiaowu/shared';
 import { errorKey, type MessageKey } from '@xiaowu/shared/i18n';
-import { submitRating, type RatingLevel } from './rating-api';
+import { submitRating, type RatingLevel, type RatingStage, type RatingTarget } from './rating-api';
 
 const LEVELS: readonly RatingLevel[] = [5, 4, 3, 2, 1];
 const GOOD_REASONS = ['warm', 'clear', 'fast', 'once'] as const;
@@ -26,7 +30,10 @@ const RETRY_DELAY_MS = 1_500;
 const COMMENT_MAX = 500;
 
 interface RatingPanelProps {
-  sessionId: string;
+  /** The booth's own session (end screen), or a resident's code. */
+  target: RatingTarget;
+  /** Which stage is rated (default: the target's own, else 服务评价). */
+  stage?: RatingStage;
   getToken(): string;
   /** The resident is busy rating: restart the way back to idle. */
   onActivity(): void;
@@ -34,8 +41,11 @@ interface RatingPanelProps {
   onDone(): void;
 }
 
-export function RatingPanel({ sessionId, getToken, onActivity, onDone }: RatingPanelProps) {
+export function RatingPanel({ target, stage: stageProp, getToken, onActivity, onDone }: RatingPanelProps) {
   const { t } = useTranslation();
+  const titleId = useId();
+  const byCode = 'code' in target;
+  const stage: RatingStage = stageProp ?? (!byCode ? target.stage : undefined) ?? 'service';
   const [level, setLevel] = useState<RatingLevel>();
   const [reasons, setReasons] = useState<ReasonKey[]>([]);
   const [comment, setComment] = useState('');
@@ -51,7 +61,8 @@ export function RatingPanel({ sessionId, getToken, onActivity, onDone }: RatingP
   activity.current = onActivity;
   useEffect(() => {
     if (!rating) return;
-    const touch = () => activity.current();
+    // After the event: a synchronous re-render inside the input event would reset the typed comment (controlled input).
+    const touch = () => setTimeout(() => activity.current(), 0);
     const events = ['pointerdown', 'keydown', 'input'] as const;
     for (const e of events) window.addEventListener(e, touch, { capture: true, passive: true });
     return () => {
@@ -83,7 +94,7 @@ export function RatingPanel({ sessionId, getToken, onActivity, onDone }: RatingP
     abort.current = ctl;
     const text = comment.trim().slice(0, COMMENT_MAX);
     const body = {
-      sessionId,
+      ...target,
       level,
       reasons: reasons.map((k) => t(k, { lng: 'zh-CN' })),
       ...(text ? { comment: text } : {}),
@@ -100,13 +111,22 @@ export function RatingPanel({ sessionId, getToken, onActivity, onDone }: RatingP
           finish(); // already rated
           break;
         }
-        if (code === ErrorCode.NotFound && attempt < NOT_FOUND_RETRIES) {
+        // Just after the hang-up the session may not be ratable yet; a code was checked before (no retry).
+        if (code === ErrorCode.NotFound && !byCode && attempt < NOT_FOUND_RETRIES) {
           await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
           if (ctl.signal.aborted) return;
           continue;
         }
         console.warn('rating failed', err);
-        setError(code === ErrorCode.NotFound ? 'booth.rating.errors.NOT_FOUND' : errorKey(err));
+        setError(
+          code === ErrorCode.NotFound
+            ? byCode
+              ? 'boothFeedback.rateLater.notFound'
+              : 'booth.rating.errors.NOT_FOUND'
+            : code === ErrorCode.RateLimited
+              ? 'boothFeedback.rateLater.rateLimited'
+              : errorKey(err),
+        );
         break;
       }
     }
@@ -115,7 +135,7 @@ export function RatingPanel({ sessionId, getToken, onActivity, onDone }: RatingP
 
   if (done) {
     return (
-      <section className="rating rating-done" data-testid="rating" data-state="done">
+      <section className="rating rating-done" data-testid="rating" data-state="done" data-stage={stage}>
         <p className="rating-thanks" role="status" data-testid="rate-done">
           {t('booth.rating.done')}
         </p>
@@ -124,11 +144,20 @@ export function RatingPanel({ sessionId, getToken, onActivity, onDone }: RatingP
   }
 
   return (
-    <section className="rating" data-testid="rating" data-state={level === undefined ? 'choose' : 'details'} aria-labelledby="rating-title">
-      <h2 id="rating-title" className="rating-title">
-        {t('booth.rating.title')}
+    <section
+      className="rating"
+      data-testid="rating"
+      data-state={level === undefined ? 'choose' : 'details'}
+      data-stage={stage}
+      aria-labelledby={titleId}
+    >
+      <h2 id={titleId} className="rating-title">
+        <span className={`rating-stage stage-${stage}`} data-testid="rate-stage" data-stage={stage}>
+          {t(`boothFeedback.rateLater.stages.${stage}`)}
+        </span>
+        <span className="rating-title-text">{stage === 'completion' ? t('boothFeedback.rateLater.titleCompletion') : t('booth.rating.title')}</span>
       </h2>
-      <div className="rating-levels" role="group" aria-labelledby="rating-title">
+      <div className="rating-levels" role="group" aria-labelledby={titleId}>
         {LEVELS.map((l) => (
           <button
             key={l}

@@ -13,7 +13,7 @@ import type { MessageKey } from '@xiaowu/shared/i18n';
 import type { CatalogDepartment, MatterSummary } from './catalog-api';
 import type { CatalogState } from './use-catalog';
 import { useMatter, useSearch } from './use-catalog';
-import { BackIcon, CalendarIcon, PhoneIcon, PrintIcon } from './icons';
+import { BackIcon, CalendarIcon, PhoneIcon, PrintIcon, RateIcon } from './icons';
 import { ClosedNote, useServiceHours } from './service-hours-ui';
 import { ProgressIcon } from './ProgressScreen';
 import { Pager, SignVariantChoice, usePaged } from './access';
@@ -31,7 +31,9 @@ export type Screen =
   /** 「我有预约」: the code typed, and the appointment once found. */
   | { kind: 'appointment'; found?: Appointment }
   /** 「查询办件进度」: case number + last 4 of the ID number (the number prefilled from the receipt's QR code). */
-  | { kind: 'progress'; caseNo?: string };
+  | { kind: 'progress'; caseNo?: string }
+  /** 「我要评价」: rating later with the resident's 6-digit code. */
+  | { kind: 'rate' };
 
 export interface CallOptionsValue {
   sign: boolean;
@@ -221,12 +223,28 @@ export interface HomeProps {
   onAppointment(): void;
   /** 「查询办件进度」 (the button shows only when given). */
   onProgress?: () => void;
+  /** 「我要评价」 with a code (the button shows only when given). */
+  onRate?: () => void;
   options: CallOptionsValue;
   onOptions(v: CallOptionsValue): void;
   messages: FlowMessages;
 }
 
-export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onMatter, onConsult, onAppointment, onProgress, options, onOptions, messages }: HomeProps) {
+export function HomeScreen({
+  catalog,
+  query,
+  onQuery,
+  onDepartment,
+  onTheme,
+  onMatter,
+  onConsult,
+  onAppointment,
+  onProgress,
+  onRate,
+  options,
+  onOptions,
+  messages,
+}: HomeProps) {
   const { t } = useTranslation();
   const search = useSearch(query);
   const searchId = useId();
@@ -360,17 +378,29 @@ export function HomeScreen({ catalog, query, onQuery, onDepartment, onTheme, onM
             )}
           </>
         )}
-        {onProgress && (
+        {(onProgress || onRate) && (
           // Stays in view at the bottom of the list (sticky), however long the catalog is.
           <div className="home-progress-row">
-            <button type="button" className="btn home-progress-btn" data-testid="home-progress" onClick={onProgress}>
-              <ProgressIcon />
-              <span className="home-progress-text">
-                <span>{t('boothDocs.progress.entry')}</span>
-                <span className="home-progress-sub">{t('boothDocs.progress.entryHint')}</span>
-              </span>
-              <ChevronIcon />
-            </button>
+            {onProgress && (
+              <button type="button" className="btn home-progress-btn" data-testid="home-progress" onClick={onProgress}>
+                <ProgressIcon />
+                <span className="home-progress-text">
+                  <span>{t('boothDocs.progress.entry')}</span>
+                  <span className="home-progress-sub">{t('boothDocs.progress.entryHint')}</span>
+                </span>
+                <ChevronIcon />
+              </button>
+            )}
+            {onRate && (
+              <button type="button" className="btn home-progress-btn home-rate-btn" data-testid="home-rate" onClick={onRate}>
+                <RateIcon />
+                <span className="home-progress-text">
+                  <span>{t('boothFeedback.rateLater.entry')}</span>
+                  <span className="home-progress-sub">{t('boothFeedback.rateLater.entryHint')}</span>
+                </span>
+                <ChevronIcon />
+              </button>
+            )}
           </div>
         )}
       </div>

@@ -50,3 +50,19 @@ export function ClockIcon() {
     </svg>
   );
 }
+
+/** A star over a speech bubble: rating a service. */
+export function RateIcon() {
+  return (
+    <svg className="btn-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d="M4 4h16v12H9l-5 4z" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinejoin="round" />
+      <path
+        d="M12 6.6l1.2 2.5 2.7.3-2 1.9.5 2.7-2.4-1.3-2.4 1.3.5-2.7-2-1.9 2.7-.3z"
+        fill="currentColor"
+        stroke="currentColor"
+        strokeWidth="0.8"
+        strokeLinejoin="round"
+      />
+    </svg>
+  );
+}
