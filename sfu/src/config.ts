@@ -29,6 +29,8 @@ const Env = z.object({
   TRAVEL_MINUTES_DEFAULT: z.coerce.number().int().min(0).max(1440).default(60),
   /** This process's name in the node registry and on the dashboard (default: host-pid). */
   NODE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
+  /** This node's own address for operators (shown in the node list); optional. */
+  NODE_URL: z.string().url().optional(),
   /** UDP ports the recorders' ffmpeg inputs use (RTP and RTCP pairs). */
   RECORD_PORT_MIN: port.default(30000),
   RECORD_PORT_MAX: port.default(30999),

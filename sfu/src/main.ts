@@ -31,6 +31,8 @@ try {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  // Rolling upgrade: stop taking new connections, send idle clients on, let calls finish (see cluster/nodes.ts).
+  process.on('SIGUSR2', () => server.nodes.startDraining('SIGUSR2'));
 } catch (err) {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);

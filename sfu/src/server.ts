@@ -36,8 +36,9 @@ import { createCaseApi, createProgressApi } from './http/case-api';
 import { FeedbackStore } from './feedback/feedback-store';
 import { createFeedbackApi } from './http/feedback-api';
 import { createStatsApi } from './http/stats-api';
-import { createBoothApi } from './http/booth-api';
+import { createBoothApi, createNodeApi } from './http/booth-api';
 import type { SupervisionFigures } from './http/metrics';
+import { NodeRegistry } from './cluster/nodes';
 import { VisitLog } from './stats/visit-log';
 import { Fleet } from './supervision/fleet';
 import { Dashboard, SUPERVISOR_ROOM } from './supervision/dashboard';
@@ -64,6 +65,7 @@ export interface RunningServer {
   visits: VisitLog;
   fleet: Fleet;
   dashboard: Dashboard;
+  nodes: NodeRegistry;
   recordings: RecordingIndex;
   /** The server's Redis connection (tests read the audit stream through it). */
   redis: import('ioredis').Redis;
@@ -165,6 +167,30 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // (Same port pool as the recorders: the two never collide.)
   const captions = new CaptionService({ engine: undefined, ports: recording?.pool ?? new PortPool(config.RECORD_PORT_MIN, config.RECORD_PORT_MAX), redis: redis.redis, log });
   callsRef = calls;
+  const nodes = new NodeRegistry({
+    redis: redis.redis,
+    nodeId,
+    url: config.NODE_URL,
+    log,
+    load: () => ({ sessions: calls.liveSessions().length, connections: io.of('/').sockets.size, workers: pool.size }),
+  });
+  // Users sent on by a draining node: their disconnect is not "gone" (they reconnect on another node).
+  const sentOn = new Set<string>();
+  const sendOnIdle = async () => {
+    for (const s of await io.local.fetchSockets()) {
+      const user = s.data;
+      if (calls.inCall(user)) continue; // calls finish here
+      sentOn.add(userRoom(user));
+      s.emit('server:draining', {});
+      s.disconnect(true);
+    }
+  };
+  nodes.onDraining = () => {
+    dashboard.changed();
+    void sendOnIdle().catch((err) => log.warn({ err }, 'could not send clients on'));
+  };
+  nodes.onDrainTick = () => void sendOnIdle().catch((err) => log.warn({ err }, 'could not send clients on'));
+  dashboard.nodes = () => nodes.list();
   attachSignaling(io, calls, tokens, log, captions, {
     heartbeat: async (boothId, hb) => {
       dashboard.noteBooth(boothId);
@@ -172,10 +198,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
     snapshot: () => dashboard.snapshot(),
     connected: (user) => {
+      sentOn.delete(userRoom(user));
       if (user.role === 'booth') dashboard.noteBooth(user.userId);
       if (user.role === 'booth') void fleet.beat(user.userId, {}).then((news) => news && dashboard.changed(), (err) => log.warn({ err }, 'booth heartbeat not stored'));
     },
-  });
+  }, { draining: () => nodes.draining, sentOn: (u) => sentOn.has(userRoom(u)) });
+  nodes.start();
   const uploads = new Uploads(redis.redis, config.DATA_DIR, { maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024, chunkBytes: 1024 * 1024 });
   const api = createApi({
     accounts,
@@ -241,6 +269,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     );
   }
   api.use(createFeedbackApi({ feedback, tokens, redis: redis.redis }));
+  api.use(createNodeApi({ tokens, nodes, redis: redis.redis }));
   api.use(createBoothApi({ accounts, tokens, redis: redis.redis, onChanged: () => dashboard.boothsChanged(), onRevoked: (p) => io.in(userRoom(p)).disconnectSockets(true) }));
   api.use(createStatsApi({ tokens, accounts, catalog, cases, feedback, visits, defaultTravelMinutes: config.TRAVEL_MINUTES_DEFAULT }));
   const overdue = setInterval(() => void cases.expireOverdue().catch((err) => log.error({ err }, 'case deadline job failed')), 60_000);
@@ -261,7 +290,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     }
     return figures.p;
   };
-  httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log), supervision: supervisionFigures }));
+  httpServer.on('request', createHttpApp({ redis: redis.redis, pool, census, calls, webRoot: projectRoot, api, errorHandler: errorHandler(log), supervision: supervisionFigures, draining: () => nodes.draining }));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -293,6 +322,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     visits,
     fleet,
     dashboard,
+    nodes,
     recordings: recordingIndex,
     redis: redis.redis,
     demo,
@@ -302,6 +332,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         clearInterval(recoveryTimer);
         clearInterval(overdue);
         dashboard.close();
+        await nodes.stop();
         await calls.closeAndFlush('server-shutdown');
         await io.close(); // also closes httpServer
         pool!.close();

@@ -31,6 +31,8 @@ export const ErrorCode = {
   Timeout: 'TIMEOUT',
   /** Anything unexpected; logged on the server with context. */
   Internal: 'INTERNAL',
+  /** This server is being taken out of service: connect again (the load balancer picks another). */
+  NodeDraining: 'NODE_DRAINING',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

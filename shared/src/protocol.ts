@@ -349,6 +349,8 @@ export interface ServerToClientEvents {
   'dashboard:snapshot': (s: DashboardSnapshot) => void;
   /** To staff in a session: a supervisor's whisper (never sent to the booth). */
   'chat:whisper': (m: ChatMessage) => void;
+  /** This server is being drained: the client disconnects and connects again (the load balancer picks another server). */
+  'server:draining': (info: Record<string, never>) => void;
   /** A message that had no ack callback and so could not be answered. */
   'protocol:error': (info: { event: string; error: ErrorPayload }) => void;
 }

@@ -137,6 +137,23 @@ export interface LiveFollowUp {
   resolvedAt?: number;
 }
 
+/** An sfu process in the node registry. */
+export interface LiveNode {
+  nodeId: string;
+  /** Its own address for operators ('' when not configured). */
+  url: string;
+  startedAt: number;
+  beatAt: number;
+  /** Heartbeat younger than 5 s. */
+  alive: boolean;
+  draining: boolean;
+  sessions: number;
+  connections: number;
+  workers: number;
+  /** 1-minute load average per core. */
+  load1: number;
+}
+
 export interface DashboardSnapshot {
   /** Server time the snapshot was made. */
   at: number;
@@ -150,6 +167,8 @@ export interface DashboardSnapshot {
   ratings: LiveRating[];
   /** Open follow-ups and those resolved in the last 7 days, soonest due first. */
   followUps: LiveFollowUp[];
+  /** The sfu nodes (live, draining, dead). */
+  nodes?: LiveNode[];
 }
 
 // ── statistics ───────────────────────────────────────────────────────────────

@@ -517,7 +517,11 @@ export class CallService implements PartyNotifier {
       if (t && (t.state === 'waiting' || t.state === 'offered')) {
         const timer = setTimeout(() => {
           this.pendingCancels.delete(user.userId);
-          void this.cancel(user, t.ticketId).catch((err) => this.d.log.warn({ err, callId: t.ticketId }, 'could not drop an abandoned call'));
+          void (async () => {
+            // Back meanwhile, maybe on another node (a restart, a drained node): the place in the queue stays.
+            if ((await this.d.io.in(userRoom(user)).fetchSockets()).length > 0) return;
+            await this.cancel(user, t.ticketId);
+          })().catch((err) => this.d.log.warn({ err, callId: t.ticketId }, 'could not drop an abandoned call'));
         }, WAITING_GRACE_MS);
         this.pendingCancels.set(user.userId, timer);
       }
@@ -579,6 +583,12 @@ export class CallService implements PartyNotifier {
   agentOfBooth(boothId: string): string | undefined {
     const s = this.sessionOfUser.get(userRoom({ role: 'booth', userId: boothId }));
     return s && [...s.parties.values()].find((p) => p.info.role === 'agent')?.info.userId;
+  }
+
+  /** Whether a user is a party of a session on this node. */
+  inCall(user: Pick<User, 'role' | 'userId'>): boolean {
+    const s = this.sessionOfUser.get(userRoom(user));
+    return !!s && !s.isClosed;
   }
 
   sessionOfBooth(boothId: string): string | undefined {

@@ -42,6 +42,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SLOT_UNAVAILABLE: 409,
   OUT_OF_HOURS: 409,
   RATE_LIMITED: 429,
+  NODE_DRAINING: 503,
 };
 
 type Handler = (req: Request, res: Response) => Promise<unknown>;

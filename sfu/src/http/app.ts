@@ -22,6 +22,8 @@ export interface AppDeps {
   api: Router;
   errorHandler: ErrorRequestHandler;
   supervision?: () => Promise<SupervisionFigures>;
+  /** A draining node answers 503 so the load balancer sends new connections elsewhere. */
+  draining?: () => boolean;
 }
 
 export function createHttpApp(deps: AppDeps): Express {
@@ -53,8 +55,9 @@ export function createHttpApp(deps: AppDeps): Express {
   app.get('/healthz', async (_req, res) => {
     const redisOk = await deps.redis.ping().then((r) => r === 'PONG', () => false);
     const workers = await deps.pool.usage().catch(() => []);
-    const ok = redisOk && workers.length === deps.pool.size;
-    res.status(ok ? 200 : 503).json({ ok, redis: redisOk, workers: workers.length });
+    const draining = deps.draining?.() ?? false;
+    const ok = redisOk && workers.length === deps.pool.size && !draining;
+    res.status(ok ? 200 : 503).json({ ok, redis: redisOk, workers: workers.length, ...(draining ? { draining } : {}) });
   });
 
   // Live media figures (issue 7 puts these behind the supervisor role and into /metrics).

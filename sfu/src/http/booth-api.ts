@@ -13,6 +13,8 @@ import type { Accounts } from '../auth/accounts';
 import type { Principal, TokenService } from '../auth/tokens';
 import { auditEntry } from '../recording/retention';
 import { parse, principal, route } from './api';
+import { AppError, ErrorCode } from '@xiaowu/shared';
+import type { NodeRegistry } from '../cluster/nodes';
 
 const boothId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'id: letters, digits and _.:- only');
 const fields = {
@@ -62,5 +64,24 @@ export function createBoothApi(d: { accounts: Accounts; tokens: TokenService; re
     return { secret };
   }));
 
+  return api;
+}
+
+/** The node registry (supervisors): list the sfu nodes; drain one for a rolling upgrade (audited). */
+export function createNodeApi(d: { tokens: TokenService; nodes: NodeRegistry; redis: Redis }): Router {
+  const api = express.Router();
+  api.use(express.json({ limit: '1kb' }));
+  api.get('/nodes', route(async (req) => {
+    await principal(req, d.tokens, ['supervisor']);
+    return d.nodes.list();
+  }));
+  api.post('/nodes/:id/drain', route(async (req) => {
+    const sup = await principal(req, d.tokens, ['supervisor']);
+    const id = parse(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), req.params.id);
+    if (!(await d.nodes.list()).some((n) => n.nodeId === id && n.alive)) throw new AppError(ErrorCode.NotFound, 'no live node with this id');
+    await d.nodes.requestDrain(id);
+    await auditEntry(d.redis, '{xw}:', { who: `${sup.role}:${sup.userId}`, action: 'node-drain', target: `node:${id}` });
+    return {};
+  }));
   return api;
 }

@@ -75,7 +75,21 @@ const allowed: Record<RequestName, readonly Role[]> = {
   'chat:whisper': ['agent', 'interpreter', 'supervisor'],
 };
 
-export function attachSignaling(io: SignalingServer, calls: CallService, tokens: TokenService, log: Logger, captions: CaptionService, supervision?: SupervisionSignals): void {
+/** Draining (cluster/nodes.ts): new connections refused; clients sent on are not "gone" (they reconnect elsewhere). */
+export interface DrainGate {
+  draining(): boolean;
+  sentOn(user: User): boolean;
+}
+
+export function attachSignaling(
+  io: SignalingServer,
+  calls: CallService,
+  tokens: TokenService,
+  log: Logger,
+  captions: CaptionService,
+  supervision?: SupervisionSignals,
+  gate?: DrainGate,
+): void {
   const handlers: { [K in RequestName]: Handler<K> } = {
     'call:request': (u, p) => calls.request(u, p),
     'call:cancel': async (u, p) => (await calls.cancel(u, p.callId), {}),
@@ -146,6 +160,11 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
       err.data = { code: ErrorCode.Unauthorized, message };
       next(err);
     };
+    if (gate?.draining()) {
+      const err = new Error('this server is draining') as Error & { data: ErrorPayload };
+      err.data = { code: ErrorCode.NodeDraining, message: 'this server is being taken out of service: connect again' };
+      return next(err);
+    }
     const auth = HandshakeAuth.safeParse(socket.handshake.auth);
     if (!auth.success) return fail(z.prettifyError(auth.error));
     tokens.verify(auth.data.token).then(
@@ -201,7 +220,7 @@ export function attachSignaling(io: SignalingServer, calls: CallService, tokens:
     }
 
     socket.on('disconnect', () => {
-      if (calls.closing) return;
+      if (calls.closing || gate?.sentOn(user)) return;
       void (async () => {
         const still = await io.in(userRoom(user)).fetchSockets();
         if (still.length === 0) await calls.userGone(user);

@@ -16,7 +16,7 @@
  * dead node's) are left out and cleaned up.
  */
 import type { Redis } from 'ioredis';
-import { DASHBOARD_PUSH_MS, DASHBOARD_REFRESH_MS, type DashboardSnapshot, type LiveAgent, type LiveFollowUp, type LiveRating, type LiveSession } from '@xiaowu/shared';
+import { DASHBOARD_PUSH_MS, DASHBOARD_REFRESH_MS, type DashboardSnapshot, type LiveAgent, type LiveFollowUp, type LiveRating, type LiveSession, type LiveNode } from '@xiaowu/shared';
 import type { Logger } from '../log';
 import type { Accounts, BoothDevice } from '../auth/accounts';
 import type { CallRouter } from '../queue/call-router';
@@ -51,6 +51,8 @@ export class Dashboard {
   private booths?: { at: number; list: BoothDevice[] };
   private closed = false;
   private readonly liveKey: string;
+  /** The node registry's list (set once the registry exists). */
+  nodes?: () => Promise<LiveNode[]>;
 
   constructor(private readonly d: DashboardDeps) {
     this.liveKey = `${d.prefix ?? '{xw}:'}live:sessions`;
@@ -112,13 +114,14 @@ export class Dashboard {
   }
 
   async snapshot(now = Date.now()): Promise<DashboardSnapshot> {
-    const [queues, agentsRaw, sessions, booths, ratings, followUps] = await Promise.all([
+    const [queues, agentsRaw, sessions, booths, ratings, followUps, nodes] = await Promise.all([
       this.d.queues(),
       this.d.router.agents(),
       this.liveSessions(now),
       this.boothList(),
       this.d.feedback.latestRatings(20),
       this.d.feedback.followUps(now),
+      this.nodes?.() ?? Promise.resolve(undefined),
     ]);
     const agents: LiveAgent[] = agentsRaw
       .map((a) => ({ agentId: a.agentId, name: a.name, kind: a.skills.includes('interpreter') ? ('interpreter' as const) : ('agent' as const), state: a.state, since: a.since, skills: a.skills }))
@@ -138,6 +141,7 @@ export class Dashboard {
         (r): LiveRating => ({ sessionId: r.sessionId, boothId: r.boothId, agentId: r.agentId, matterId: r.matterId, level: r.level, label: r.label, reasons: r.reasons, comment: r.comment, at: r.at, stage: r.stage ?? 'service', ...(r.caseNo ? { caseNo: r.caseNo } : {}) }),
       ),
       followUps: fu,
+      ...(nodes ? { nodes } : {}),
     };
   }
 

@@ -23,6 +23,15 @@ export class SignalingClient {
   constructor(url: string, auth: HandshakeAuth, private readonly timeoutMs = 10_000) {
     // websocket only: no long-polling, so no sticky sessions needed behind a load balancer.
     this.socket = io(url || undefined, { path: SOCKET_PATH, auth, transports: ['websocket'] }) as SignalingSocket;
+    // A draining server sends its idle clients on: connect again (through the load balancer: another server), with jitter.
+    this.socket.on('server:draining', () => {
+      this.socket.disconnect();
+      this.later(200 + Math.random() * 800);
+    });
+    // Refused because the server is draining: socket.io does not retry a refused handshake by itself.
+    this.socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+      if (err.data?.code === ErrorCode.NodeDraining) this.later(500 + Math.random() * 1500);
+    });
   }
 
   async request<K extends RequestName>(name: K, payload: RequestPayload<K>): Promise<Responses[K]> {
@@ -47,7 +56,18 @@ export class SignalingClient {
     return () => s.off(event, listener);
   }
 
+  private closed = false;
+  private retry?: ReturnType<typeof setTimeout>;
+  private later(ms: number): void {
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      if (!this.closed) this.socket.connect();
+    }, ms);
+  }
+
   close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
     this.socket.close();
   }
 }

@@ -148,6 +148,7 @@ export const supervisorZh = {
     MEDIA_REJECTED: '音视频连接被拒绝',
     TIMEOUT: '服务器没有及时响应，请检查网络后再试',
     INTERNAL: '服务器出了问题，请稍后再试',
+    NODE_DRAINING: '服务器正在切换，请稍候',
   } satisfies Record<ErrorCode, string>,
 
   dash: {
@@ -530,6 +531,7 @@ export const supervisorEn: typeof supervisorZh = {
     MEDIA_REJECTED: 'The media connection was refused',
     TIMEOUT: 'The server did not answer in time; check the network and try again',
     INTERNAL: 'Something went wrong on the server; try again later',
+    NODE_DRAINING: 'The server is being switched; one moment',
   } satisfies Record<ErrorCode, string>,
 
   dash: {

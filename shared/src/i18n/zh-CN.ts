@@ -36,6 +36,7 @@ export const zhCN = {
     MEDIA_REJECTED: '视频连接没有成功，请重新呼叫',
     TIMEOUT: '网络有点慢，请稍后再试',
     INTERNAL: '系统出了点问题，请稍后再试',
+    NODE_DRAINING: '正在切换到其他服务器，请稍候',
     INVALID_STATE: '当前状态下不能进行这个操作',
     OUT_OF_HOURS: '现在不在这项业务的服务时间内，请在服务时间内再来',
     SLOT_UNAVAILABLE: '这个预约时段已约满或不能再预约，请选择其他时段',
