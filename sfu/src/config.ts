@@ -41,6 +41,34 @@ const Env = z.object({
     .string()
     .regex(/^(rediss?:\/\/|unix:\/\/\/)\S+$/, 'redis://host:port[/db], rediss://… or unix:///path/to/redis.sock')
     .optional(),
+  /**
+   * Redis Sentinel instead of REDIS_URL: the sentinels as a comma-separated host:port list
+   * (e.g. "10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379"); the sfu asks them for the current
+   * master of REDIS_SENTINEL_NAME and follows failovers by itself.
+   */
+  REDIS_SENTINELS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const out: Array<{ host: string; port: number }> = [];
+      for (const item of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+        const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(item);
+        const port = m ? Number(m[3]) : 0;
+        if (!m || port < 1 || port > 65535) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port (a list: host:port,host:port,…)` });
+          return z.NEVER;
+        }
+        out.push({ host: m[1] ?? m[2]!, port });
+      }
+      return out;
+    }),
+  /** The master group name the sentinels monitor (`sentinel monitor <name> …`); required with REDIS_SENTINELS. */
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . -').optional(),
+  /** Password of the Redis data nodes (used when REDIS_URL carries none, and with Sentinel). Never logged. */
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  /** Password of the sentinels (their `requirepass`), if they have one. Never logged. */
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   /** Where the embedded Redis, uploads and recordings live. */
   DATA_DIR: z.string().default(path.resolve(process.cwd(), 'data')),
   /** mediasoup workers; default one per core. */
@@ -66,6 +94,11 @@ const Env = z.object({
   /** First start with no accounts: create demo agents, a supervisor and a booth, and print their logins. */
   DEMO_ACCOUNTS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((c, ctx) => {
+  // Redis: one way to reach it.
+  if (c.REDIS_SENTINELS && !c.REDIS_SENTINEL_NAME) ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_NAME'], message: 'required with REDIS_SENTINELS' });
+  if (c.REDIS_SENTINEL_NAME && !c.REDIS_SENTINELS) ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'required with REDIS_SENTINEL_NAME' });
+  if (c.REDIS_SENTINELS && c.REDIS_URL) ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'set either REDIS_URL or REDIS_SENTINELS, not both' });
 });
 
 export type Config = z.infer<typeof Env>;

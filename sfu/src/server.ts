@@ -10,7 +10,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { SOCKET_PATH } from '@xiaowu/shared';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
-import { openRedis, watch } from './store/redis';
+import { openRedis, redisSettings, watch } from './store/redis';
 import { WorkerPool } from './media/worker-pool';
 import { MediaCensus } from './media/census';
 import { CallService, routingProfile, userRoom, type SignalingServer } from './calls/call-service';
@@ -77,7 +77,7 @@ const census = new MediaCensus(); // one per process: mediasoup's observer is gl
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.LOG_LEVEL);
-  const redis = await openRedis({ url: config.REDIS_URL, dataDir: config.DATA_DIR, log });
+  const redis = await openRedis({ ...redisSettings(config), dataDir: config.DATA_DIR, log });
   log.info({ redis: redis.where }, 'redis connected');
   let pool: WorkerPool | undefined;
   try {

@@ -33,6 +33,8 @@ export const ErrorCode = {
   Internal: 'INTERNAL',
   /** This server is being taken out of service: connect again (the load balancer picks another). */
   NodeDraining: 'NODE_DRAINING',
+  /** A store the server needs is briefly unreachable (Redis restarting or failing over); nothing was saved: retry. */
+  Unavailable: 'UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -20,3 +20,47 @@ export async function startTestRedis(): Promise<{ redis: Redis; url: string; clo
     },
   };
 }
+
+export interface RestartableRedis {
+  /** unix:///…/redis.sock: the same address across restarts. */
+  url: string;
+  socket: string;
+  dir: string;
+  /** True while a redis-server is running. */
+  readonly running: boolean;
+  /** Stops redis-server: SIGTERM (graceful: AOF flushed) or SIGKILL (a crash). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts redis-server again on the same directory (it loads its AOF) and socket. */
+  start(): Promise<void>;
+  /** Stops it and removes the directory. */
+  close(): Promise<void>;
+}
+
+/** A throwaway redis-server (AOF on, appendfsync always) that a test can stop and start again. */
+export async function startRestartableRedis(): Promise<RestartableRedis> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xw-redis-rs-'));
+  const log = pino({ level: 'silent' });
+  let server: Awaited<ReturnType<typeof startEmbeddedRedis>> | undefined = await startEmbeddedRedis(dir, log);
+  const socket = server.socket;
+  return {
+    url: `unix://${socket}`,
+    socket,
+    dir,
+    get running() {
+      return server !== undefined;
+    },
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      const s = server;
+      server = undefined;
+      await s?.stop(signal);
+    },
+    async start() {
+      if (!server) server = await startEmbeddedRedis(dir, log);
+    },
+    async close() {
+      await server?.stop();
+      server = undefined;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -2,6 +2,7 @@
  * REST API: login, booth enrollment, catalog. Every body validated with zod,
  * every error a typed `{ ok: false, error: { code, message } }`.
  */
+import { isRedisUnavailable } from '../store/redis';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCode, Roles, type Role } from '@xiaowu/shared';
@@ -43,6 +44,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   OUT_OF_HOURS: 409,
   RATE_LIMITED: 429,
   NODE_DRAINING: 503,
+  UNAVAILABLE: 503,
 };
 
 type Handler = (req: Request, res: Response) => Promise<unknown>;
@@ -75,6 +77,12 @@ export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof AppError) {
       res.status(STATUS[err.code] ?? 400).json({ ok: false, error: err.toPayload() });
+      return;
+    }
+    if (isRedisUnavailable(err)) {
+      // Redis restarting / failing over: nothing was written; the client retries.
+      log.warn({ path: req.path }, 'request refused: redis unavailable');
+      res.status(503).setHeader('retry-after', '2').json({ ok: false, error: { code: ErrorCode.Unavailable, message: 'data store briefly unavailable; nothing was saved, try again' } });
       return;
     }
     const status = (err as { status?: number }).status;

@@ -27,6 +27,7 @@ export const en: Messages = {
     TIMEOUT: 'The network is slow. Please try again in a moment.',
     INTERNAL: 'Something went wrong. Please try again in a moment.',
     NODE_DRAINING: 'Reconnecting to another server…',
+    UNAVAILABLE: 'The service is busy for a moment. Please try again.',
     INVALID_STATE: 'This cannot be done right now.',
     OUT_OF_HOURS: 'This service is not available at this time. Please come back during service hours.',
     SLOT_UNAVAILABLE: 'This appointment time is full or can no longer be booked. Please choose another time.',

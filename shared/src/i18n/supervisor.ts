@@ -149,6 +149,7 @@ export const supervisorZh = {
     TIMEOUT: '服务器没有及时响应，请检查网络后再试',
     INTERNAL: '服务器出了问题，请稍后再试',
     NODE_DRAINING: '服务器正在切换，请稍候',
+    UNAVAILABLE: '数据服务暂时不可用，未保存任何内容，请重试',
   } satisfies Record<ErrorCode, string>,
 
   dash: {
@@ -532,6 +533,7 @@ export const supervisorEn: typeof supervisorZh = {
     TIMEOUT: 'The server did not answer in time; check the network and try again',
     INTERNAL: 'Something went wrong on the server; try again later',
     NODE_DRAINING: 'The server is being switched; one moment',
+    UNAVAILABLE: 'The data store is briefly unavailable; nothing was saved, try again',
   } satisfies Record<ErrorCode, string>,
 
   dash: {

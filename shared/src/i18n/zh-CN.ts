@@ -37,6 +37,7 @@ export const zhCN = {
     TIMEOUT: '网络有点慢，请稍后再试',
     INTERNAL: '系统出了点问题，请稍后再试',
     NODE_DRAINING: '正在切换到其他服务器，请稍候',
+    UNAVAILABLE: '系统正忙，请稍后再试',
     INVALID_STATE: '当前状态下不能进行这个操作',
     OUT_OF_HOURS: '现在不在这项业务的服务时间内，请在服务时间内再来',
     SLOT_UNAVAILABLE: '这个预约时段已约满或不能再预约，请选择其他时段',
