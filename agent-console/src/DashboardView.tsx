@@ -14,7 +14,7 @@
  */
 import { memo, useId, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AgentStates, BOOTH_OFFLINE_AFTER_MS, type AgentState, type BoothHealth, type DashboardSnapshot, type DeviceStatus, type LiveAgent, type LiveBooth, type LiveFollowUp, type LiveQueue, type LiveRating, type LiveSession } from '@xiaowu/shared';
+import { AgentStates, BOOTH_OFFLINE_AFTER_MS, type AgentState, type BoothHealth, type DashboardSnapshot, type DeviceStatus, type LiveAgent, type LiveBooth, type LiveFollowUp, type LiveNode, type LiveQueue, type LiveRating, type LiveSession } from '@xiaowu/shared';
 import { formatClock } from '@xiaowu/shared/i18n';
 
 /** Typed loosely where a key is built at run time (the full key union is too deep for the compiler). */
@@ -147,7 +147,45 @@ export function DashboardView({ snapshot, clockOffset = 0, skillNames, onMonitor
         <FollowUps followUps={snapshot.followUps} />
       </div>
       <Booths booths={snapshot.booths} now={snapshot.at} />
+      {snapshot.nodes && snapshot.nodes.length > 0 && <Nodes nodes={snapshot.nodes} now={snapshot.at} />}
     </div>
+  );
+}
+
+// ── sfu nodes ──────────────────────────────────────────────────────────────────
+
+function Nodes({ nodes, now }: { nodes: LiveNode[]; now: number }) {
+  const { t } = useTranslation();
+  return (
+    <Section id="dash-nodes-title" title={t('supervisor.dash.nodes.title')} testId="dash-nodes">
+      <table className="dash-table">
+        <thead>
+          <tr>
+            <th scope="col">{t('supervisor.dash.nodes.node')}</th>
+            <th scope="col">{t('supervisor.dash.nodes.state')}</th>
+            <th scope="col">{t('supervisor.dash.nodes.sessions')}</th>
+            <th scope="col">{t('supervisor.dash.nodes.connections')}</th>
+            <th scope="col">{t('supervisor.dash.nodes.load')}</th>
+            <th scope="col">{t('supervisor.dash.nodes.beat')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {nodes.map((n) => {
+            const state = !n.alive ? 'dead' : n.draining ? 'draining' : 'alive';
+            return (
+              <tr key={n.nodeId} data-testid="dash-node" data-node-id={n.nodeId} data-state={state} className={state === 'alive' ? undefined : 'warn'}>
+                <th scope="row">{n.nodeId}</th>
+                <td>{t(`supervisor.dash.nodes.${state}`)}</td>
+                <td>{n.sessions}</td>
+                <td>{n.connections}</td>
+                <td>{n.load1.toFixed(2)}</td>
+                <td>{beijingWhen(n.beatAt, now)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </Section>
   );
 }
 

@@ -89,6 +89,8 @@ describe('node registry and draining', () => {
       return n && n.draining && n.sessions === 0 ? n : undefined;
     }, 'node A drained');
     expect(listed.alive).toBe(true);
+    // Supervisors see it on the dashboard.
+    expect((await b.dashboard.snapshot()).nodes?.find((n) => n.nodeId === 'node-a')).toMatchObject({ draining: true, alive: true, sessions: 0 });
     const audit = await redis.redis.xrange('{xw}:audit', '-', '+');
     expect(audit.map(([, f]) => f[f.indexOf('action') + 1])).toContain('node-drain');
     expect((await api(b, 'POST', '/nodes/node-x/drain', { token: sup })).status).toBe(404);
