@@ -7,19 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, newPage } from '../support/browser';
-import { callState, goAvailable, openBooth, openConsole } from '../support/pages';
-import { TEST_PASSWORD, startTestServer, waitFor, type TestServer } from '../support/server';
+import { launchChromium } from '../support/browser';
+import { callState, goAvailable, openBooth, openConsole, openSupervisor } from '../support/pages';
+import { startTestServer, waitFor, type TestServer } from '../support/server';
 
-/** Logs a supervisor into the console: it lands in the supervisor area, not the agent desk. */
-async function openSupervisor(browser: Browser, srv: TestServer, username: string): Promise<Page> {
-  const page = await newPage(browser, `${srv.url}/agent/`, { width: 1440, height: 900 });
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(TEST_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('supervisor-app').waitFor();
-  return page;
-}
 
 interface MediaFigures {
   track: string;
@@ -103,7 +94,7 @@ describe('supervisor reviews a recorded call in the console', () => {
 
     // ── the list ───────────────────────────────────────────────────────────────
     await srv.staff({ username: 'sup-rec', name: '回放值班长', role: 'supervisor' });
-    const sup = await openSupervisor(browser, srv, 'sup-rec');
+    const sup = await openSupervisor(browser, srv, 'sup-rec', { width: 1440, height: 900 });
     expect(await sup.getByTestId('app-title').getAttribute('data-role')).toBe('supervisor');
     expect(await sup.getByTestId('agent-state').count()).toBe(0); // no agent desk
     // 监控大屏 opens first; the reviewer goes to 录像回放.

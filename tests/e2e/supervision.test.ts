@@ -6,19 +6,11 @@
  * supervisor's list; the booth's heartbeat shows it online with its devices.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, newPage } from '../support/browser';
-import { callState, goAvailable, openBooth, openConsole } from '../support/pages';
-import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/server';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser';
+import { callState, goAvailable, openBooth, openConsole, openSupervisor } from '../support/pages';
+import { startTestServer, type TestServer } from '../support/server';
 
-async function openSupervisor(browser: Browser, srv: TestServer, username: string): Promise<Page> {
-  const page = await newPage(browser, `${srv.url}/agent/`, { width: 1600, height: 1000 });
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(TEST_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('supervisor-app').waitFor();
-  return page;
-}
 
 describe('supervisor dashboard, 好差评 and 办不成事 in the browser', () => {
   let srv: TestServer;

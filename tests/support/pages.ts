@@ -29,3 +29,13 @@ export async function openBooth(browser: Browser, srv: TestServer, boothId: stri
   const { secret } = await srv.booth(boothId, name);
   return newPage(browser, `${srv.url}/booth/#enroll=${boothId}.${secret}`, KIOSK);
 }
+
+/** Logs a supervisor account into the console (the supervisor area, 监控大屏 first). */
+export async function openSupervisor(browser: Browser, srv: TestServer, username: string, viewport = { width: 1600, height: 1000 }): Promise<Page> {
+  const page = await newPage(browser, `${srv.url}/agent/`, viewport);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(TEST_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('supervisor-app').waitFor();
+  return page;
+}

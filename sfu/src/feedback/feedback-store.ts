@@ -15,7 +15,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { AppError, ErrorCode } from '@xiaowu/shared';
+import { AppError, ErrorCode, type LiveFollowUp } from '@xiaowu/shared';
 import { addWorkingDays } from '../cases/case-model';
 
 export const RATING_LEVELS = { 5: '非常满意', 4: '满意', 3: '基本满意', 2: '不满意', 1: '非常不满意' } as const;
@@ -54,19 +54,8 @@ export interface Rating extends Ratable {
   at: number;
 }
 
-export interface FollowUp {
-  id: string;
-  kind: 'bad-rating' | 'cant-get-done';
-  ref: string;
-  summary: string;
-  createdAt: number;
-  dueAt: number;
-  state: 'open' | 'resolved';
-  calledBack?: boolean;
-  resolution?: string;
-  resolvedBy?: string;
-  resolvedAt?: number;
-}
+/** A follow-up as stored (the dashboard's LiveFollowUp adds `overdue`). */
+export type FollowUp = Omit<LiveFollowUp, 'overdue'>;
 
 export class FeedbackStore {
   /** A rating, report or follow-up was saved (the supervisors' dashboard is told). */
