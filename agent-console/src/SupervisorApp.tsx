@@ -8,7 +8,8 @@
  * The area holds one signaling connection (DashboardLive), opened here and
  * closed on sign-out / unmount: the dashboard renders its pushed snapshots and
  * the follow-up list reloads when they change. It stays connected while
- * another tab is shown.
+ * another tab is shown. 静默监听 (monitor-session.ts) runs on the same socket;
+ * its panel (MonitorPanel) stands beside the tabs while a call is monitored.
  */
 import { Suspense, lazy, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -18,6 +19,8 @@ import type { AgentLogin } from './auth';
 import { DashboardTab } from './Dashboard';
 import { DashboardLive } from './dashboard-live';
 import { FeedbackTab } from './FollowUps';
+import { MonitorPanel } from './MonitorPanel';
+import { MonitorSession } from './monitor-session';
 import { RecordingsTab } from './Recordings';
 import { RecordingsApi } from './recordings-api';
 import { SupervisionApi } from './supervision-api';
@@ -82,6 +85,18 @@ export function SupervisorApp({ login, onLogout, onUnauthorized }: Props) {
   const unauthorized = useRef(onUnauthorized);
   unauthorized.current = onUnauthorized;
 
+  // 静默监听 runs on the area's one socket (the live connection's).
+  const live = useMemo(
+    () =>
+      new DashboardLive(
+        () => login.token,
+        () => unauthorized.current(),
+      ),
+    [login],
+  );
+  const monitorSession = useMemo(() => new MonitorSession(live), [live]);
+  useEffect(() => () => monitorSession.dispose(), [monitorSession]);
+
   const ctx = useMemo<SupervisorContext>(
     () => ({
       login,
@@ -94,12 +109,10 @@ export function SupervisorApp({ login, onLogout, onUnauthorized }: Props) {
         () => login.token,
         () => unauthorized.current(),
       ),
-      live: new DashboardLive(
-        () => login.token,
-        () => unauthorized.current(),
-      ),
+      live,
+      monitor: (sessionId: string) => monitorSession.join(sessionId),
     }),
-    [login],
+    [login, live, monitorSession],
   );
 
   // The live connection: open while the area is shown (sign-out unmounts it).
@@ -166,9 +179,12 @@ export function SupervisorApp({ login, onLogout, onUnauthorized }: Props) {
           </button>
         ))}
       </nav>
-      <main className="main sup-main" role="tabpanel" id={`sup-panel-${current.id}`} aria-labelledby={`sup-tab-${current.id}`}>
-        {current.render(ctx)}
-      </main>
+      <div className="sup-body">
+        <main className="main sup-main" role="tabpanel" id={`sup-panel-${current.id}`} aria-labelledby={`sup-tab-${current.id}`}>
+          {current.render(ctx)}
+        </main>
+        <MonitorPanel monitor={monitorSession} live={live} selfId={login.user.userId} />
+      </div>
     </div>
   );
 }

@@ -50,6 +50,11 @@ export class DashboardLive {
 
   readonly getState = (): DashboardLiveState => this.state;
 
+  /** The current socket (undefined before start() / after stop()); 静默监听 runs on it too (monitor-session.ts). */
+  get signaling(): SignalingClient | undefined {
+    return this.sig;
+  }
+
   private set(patch: Partial<DashboardLiveState>): void {
     this.state = { ...this.state, ...patch };
     for (const l of this.listeners) l();

@@ -72,7 +72,8 @@ export class CallMedia {
         this.events.onRemoteTrackEnded(producerId);
       }),
     );
-    this.sendTransport = await this.openTransport('send');
+    // A silent monitor (a supervisor listening in) only receives: no send transport.
+    if (!this.session.you.silent) this.sendTransport = await this.openTransport('send');
     this.recvTransport = await this.openTransport('recv');
     recvReady();
   }
