@@ -656,6 +656,17 @@ function CallView({ state, desk }: ViewProps) {
           quickPhrasesTitle={t('agent.quickPhrasesTitle')}
           disabled={state.connection !== 'online'}
         />
+        {/* 耳语: shown once a supervisor listening in has whispered (staff only; the booth never gets these). */}
+        {state.whispers && state.whispers.length > 0 && (
+          <ChatPanel
+            className="panel whisper-panel"
+            variant="whisper"
+            messages={state.whispers}
+            selfId={desk.user.userId}
+            onSend={(text) => desk.sendWhisper(text)}
+            disabled={state.connection !== 'online'}
+          />
+        )}
       </div>
 
       {hasCase && <CaseReviewPanel review={desk.review} state={review} live={state.connection === 'online'} />}

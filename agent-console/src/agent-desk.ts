@@ -74,6 +74,8 @@ export interface DeskState {
   inviting?: boolean;
   /** Chat lines of the current call. */
   chat: ChatMessage[];
+  /** 耳语: lines between the staff of the call (a supervisor listening in and this desk); never shown to the resident. */
+  whispers?: ChatMessage[];
   /** In a call whose signaling connection dropped: the call goes on while it comes back. */
   reconnecting?: boolean;
   /** Parties of the call whose connection dropped (the server waits for them). */
@@ -226,6 +228,13 @@ export class AgentDesk {
       if (this.state.chat.some((x) => sameLine(x, m))) return; // our own line, already added from the ack
       this.set({ chat: [...this.state.chat, m] });
     });
+    this.sig.on('chat:whisper', (m) => {
+      if (this.state.phase === 'idle') return;
+      if (this.state.session && this.state.session.sessionId !== m.sessionId) return;
+      const whispers = this.state.whispers ?? [];
+      if (whispers.some((x) => sameLine(x, m))) return;
+      this.set({ whispers: [...whispers, m] });
+    });
     this.sig.on('media:producerClosed', ({ producerId }) => this.removeRemoteTrack(producerId));
     this.sig.on('session:partyAway', (party) => {
       if (this.state.phase !== 'in-call') return;
@@ -311,7 +320,7 @@ export class AgentDesk {
     const offer = this.state.offer;
     if (this.state.phase !== 'idle' || !offer) return;
     this.review.beginCall();
-    this.set({ phase: 'answering', call: offer, interp: undefined, inviting: false, chat: [], error: undefined, lastEnd: undefined, offerWithdrawn: undefined, transfer: undefined, transferError: undefined });
+    this.set({ phase: 'answering', call: offer, interp: undefined, inviting: false, chat: [], whispers: undefined, error: undefined, lastEnd: undefined, offerWithdrawn: undefined, transfer: undefined, transferError: undefined });
 
     let stream: MediaStream;
     try {
@@ -368,6 +377,7 @@ export class AgentDesk {
       away: undefined,
       // Lines that came before the ack belong to this session only.
       chat: this.state.chat.filter((m) => m.sessionId === session.sessionId),
+      whispers: this.state.whispers?.filter((m) => m.sessionId === session.sessionId),
     });
 
     try {
@@ -459,6 +469,21 @@ export class AgentDesk {
     }
   }
 
+  /** 耳语 back to the supervisor(s) listening in; false when it could not be sent. */
+  async sendWhisper(text: string): Promise<boolean> {
+    const { session } = this.state;
+    if (this.state.phase !== 'in-call' || !session) return false;
+    try {
+      const m = await this.sig.request('chat:whisper', { sessionId: session.sessionId, text });
+      const whispers = this.state.whispers ?? [];
+      if (!whispers.some((x) => sameLine(x, m)) && this.state.session?.sessionId === m.sessionId) this.set({ whispers: [...whispers, m] });
+      return true;
+    } catch (err) {
+      console.error('chat:whisper failed', err);
+      return false;
+    }
+  }
+
   clearTransferError(): void {
     if (this.state.transferError) this.set({ transferError: undefined });
   }
@@ -516,6 +541,7 @@ export class AgentDesk {
       interp: undefined,
       inviting: false,
       chat: [],
+      whispers: undefined,
       reconnecting: false,
       away: undefined,
       lastCall: {

@@ -3,8 +3,8 @@
  * a booth calls, the agent answers, the supervisor presses 「静默监听」 on the
  * dashboard and the monitor panel decodes the booth's and the agent's camera
  * (Chromium's fake camera) and plays their sound; the booth shows no sign of
- * the supervisor; a whisper reaches the server's staff-only list (the agent
- * desk does not show whispers yet) and never the booth; the supervisor leaves
+ * the supervisor; a whisper reaches the agent's desk (耳语 panel) and the
+ * server's staff-only list, and never the booth; the agent whispers back; the supervisor leaves
  * and the call goes on; monitoring again, the booth's hang-up ends the panel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,13 +141,19 @@ describe('静默监听 and 耳语 in the browser', () => {
     await line.waitFor({ timeout: 10_000 });
     expect(await line.count()).toBe(1); // the ack and the server's event: one line
     expect(await sup.getByTestId('monitor-whisper-input').inputValue()).toBe('');
-    // The agent's socket gets it (its desk does not show whispers yet): the server's staff-only list has it.
+    // The agent's desk shows it in its 耳语 panel, and answers the same way.
+    await agent.getByTestId('whisper-panel').getByTestId('whisper-message').filter({ hasText: WHISPER }).waitFor({ timeout: 10_000 });
+    await agent.getByTestId('whisper-input').fill('好的，正在核对');
+    await agent.getByTestId('whisper-send').click();
+    await panel.getByTestId('monitor-whisper').filter({ hasText: '好的，正在核对' }).waitFor({ timeout: 10_000 });
+    // The server's staff-only list has both.
     const key = `${srv.router.prefix}whisper:${sessionId}`;
     expect(key).toBe(`{xw}:whisper:${sessionId}`);
     const stored = (await srv.redis.lrange(key, 0, -1)).map((x) => JSON.parse(x) as { text: string; role: string; fromName: string });
-    expect(stored).toEqual([expect.objectContaining({ text: WHISPER, role: 'supervisor', fromName: SUP_NAME })]);
+    expect(stored).toEqual([expect.objectContaining({ text: WHISPER, role: 'supervisor', fromName: SUP_NAME }), expect.objectContaining({ text: '好的，正在核对', role: 'agent' })]);
     await new Promise((r) => setTimeout(r, 500));
     expect(await bodyText(booth)).not.toContain(WHISPER);
+    expect(await bodyText(booth)).not.toContain('好的，正在核对');
 
     // ── 结束监听: the call goes on ──
     await sup.getByTestId('monitor-leave').click();

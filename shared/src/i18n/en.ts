@@ -515,6 +515,8 @@ export const en: Messages = {
   chat: {
     title: 'Text chat',
     empty: 'No messages yet. Type below to chat.',
+    whisperTitle: 'Supervisor whispers (the resident does not see them)',
+    whisperEmpty: "A supervisor's hints appear here; the resident does not see them",
     inputLabel: 'Type a message',
     placeholder: 'Type here',
     send: 'Send',

@@ -547,6 +547,8 @@ export const zhCN = {
   chat: {
     title: '文字交流',
     empty: '还没有消息，可以在下面输入文字交流',
+    whisperTitle: '值班长耳语（群众看不到）',
+    whisperEmpty: '值班长的提示会显示在这里，群众看不到',
     inputLabel: '输入文字消息',
     placeholder: '在这里输入文字',
     send: '发送',

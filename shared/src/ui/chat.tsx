@@ -25,6 +25,8 @@ export interface ChatPanelProps {
   hint?: string;
   className?: string;
   disabled?: boolean;
+  /** 'whisper': the staff-only 耳语 panel (own title and test ids: whisper-panel, whisper-message, whisper-input, …). */
+  variant?: 'chat' | 'whisper';
 }
 
 const MAX_LEN = 1000;
@@ -33,7 +35,8 @@ function timeOf(at: number, language: string): string {
   return new Date(at).toLocaleTimeString(language === 'en' ? 'en-GB' : 'zh-CN', { hour: '2-digit', minute: '2-digit', hour12: false });
 }
 
-export function ChatPanel({ messages, selfId, onSend, quickPhrases, quickPhrasesTitle, residentReplies, hint, className, disabled = false }: ChatPanelProps) {
+export function ChatPanel({ messages, selfId, onSend, quickPhrases, quickPhrasesTitle, residentReplies, hint, className, disabled = false, variant = 'chat' }: ChatPanelProps) {
+  const tid = (id: string) => (variant === 'whisper' ? id.replace(/^chat-/, 'whisper-') : id);
   const { t, i18n } = useTranslation();
   const ids = useId();
   const listRef = useRef<HTMLOListElement>(null);
@@ -65,19 +68,19 @@ export function ChatPanel({ messages, selfId, onSend, quickPhrases, quickPhrases
   };
 
   return (
-    <section className={`chat-panel ${className ?? ''}`} data-testid="chat-panel" aria-labelledby={`${ids}-title`}>
+    <section className={`chat-panel ${className ?? ''}`} data-testid={tid('chat-panel')} aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`} className="chat-title">
-        {t('chat.title')}
+        {variant === 'whisper' ? t('chat.whisperTitle') : t('chat.title')}
       </h2>
-      <ol ref={listRef} className="chat-list" aria-live="polite" data-testid="chat-list">
-        {messages.length === 0 && <li className="chat-empty">{t('chat.empty')}</li>}
+      <ol ref={listRef} className="chat-list" aria-live="polite" data-testid={tid('chat-list')}>
+        {messages.length === 0 && <li className="chat-empty">{variant === 'whisper' ? t('chat.whisperEmpty') : t('chat.empty')}</li>}
         {messages.map((m, i) => {
           const mine = m.from === selfId;
           const role = t(`chat.roles.${m.role}`);
           // Names like 「赵老师（手语翻译）」 already say the role.
           const who = mine ? t('chat.you') : m.fromName.includes(role) ? m.fromName : `${m.fromName}（${role}）`;
           return (
-            <li key={`${m.at}-${m.from}-${i}`} className={mine ? 'chat-line mine' : `chat-line role-${m.role}`} data-testid="chat-message" data-role={m.role}>
+            <li key={`${m.at}-${m.from}-${i}`} className={mine ? 'chat-line mine' : `chat-line role-${m.role}`} data-testid={tid('chat-message')} data-role={m.role}>
               <span className="chat-meta">
                 <span className="chat-who">{who}</span> <time dateTime={new Date(m.at).toISOString()}>{timeOf(m.at, i18n.language)}</time>
               </span>
@@ -128,7 +131,7 @@ export function ChatPanel({ messages, selfId, onSend, quickPhrases, quickPhrases
           id={`${ids}-input`}
           ref={inputRef}
           className="chat-input field"
-          data-testid="chat-input"
+          data-testid={tid('chat-input')}
           type="text"
           inputMode="text"
           enterKeyHint="send"
@@ -145,14 +148,14 @@ export function ChatPanel({ messages, selfId, onSend, quickPhrases, quickPhrases
           <button
             type="button"
             className="btn btn-secondary chat-ime"
-            data-testid="chat-ime"
+            data-testid={tid('chat-ime')}
             disabled={disabled}
             onClick={() => inputRef.current?.focus()}
           >
             {residentReplies.imeLabel}
           </button>
         )}
-        <button type="submit" className="btn btn-primary chat-send" data-testid="chat-send" disabled={disabled || sending || !text.trim()} aria-busy={sending || undefined}>
+        <button type="submit" className="btn btn-primary chat-send" data-testid={tid('chat-send')} disabled={disabled || sending || !text.trim()} aria-busy={sending || undefined}>
           {t('chat.send')}
         </button>
       </form>
@@ -162,7 +165,7 @@ export function ChatPanel({ messages, selfId, onSend, quickPhrases, quickPhrases
         </p>
       )}
       {failed && (
-        <p className="chat-error" role="alert" data-testid="chat-error">
+        <p className="chat-error" role="alert" data-testid={tid('chat-error')}>
           {t('chat.sendFailed')}
         </p>
       )}
