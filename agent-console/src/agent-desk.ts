@@ -5,7 +5,7 @@
  * resident), the call's media, hanging up, wrap-up (话后小结), and the queue
  * overview. Read via useSyncExternalStore.
  */
-import { CallMedia, CallResume, IceRecovery, SignalingClient, apiRequest, type RemoteTrack } from '@xiaowu/shared/client';
+import { CallMedia, CallResume, IceRecovery, SignalingClient, apiRequest, markCall, prepareCallMedia, type RemoteTrack } from '@xiaowu/shared/client';
 import {
   ErrorCode,
   type AgentStatusInfo,
@@ -148,6 +148,8 @@ export class AgentDesk {
   /** The case (办件) of the running call: document review and 受理. */
   readonly review: CaseReview;
   private media: CallMedia | null = null;
+  /** The camera and microphone opened while an offer rings (振铃), for 接听 to use. */
+  private ringCamera: { callId: string; stream: Promise<MediaStream> } | undefined;
   private ice: IceRecovery | null = null;
   private readonly resumer: CallResume;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -207,6 +209,14 @@ export class AgentDesk {
       if (this.state.phase !== 'idle') return; // a re-sent offer while answering it
       this.clearNotice();
       this.set({ offer, offerWithdrawn: undefined, wrapUpTimedOut: undefined, lastEnd: undefined, error: undefined });
+      // While it rings: the camera opens (接听 then finds it ready) and the media device loads.
+      if (this.ringCamera?.callId !== offer.callId) {
+        this.releaseRingCamera();
+        const stream = openCameraAndMic();
+        stream.catch(noop); // answer() opens it again and reports a failure
+        this.ringCamera = { callId: offer.callId, stream };
+      }
+      prepareCallMedia();
     });
     this.sig.on('call:offerWithdrawn', ({ callId, reason }) => {
       if (this.state.offer?.callId !== callId) return;
@@ -244,6 +254,8 @@ export class AgentDesk {
     this.sig.on('session:partyLeft', (party) => this.clearAway(party.partyId));
     this.sig.on('protocol:error', (info) => console.warn('protocol error', info));
 
+    // The media device of calls, loaded now from the last call's capabilities (none yet: at the first call).
+    prepareCallMedia();
     apiRequest<CatalogNames>('/api/catalog').then(
       (c) => {
         const skillNames = skillNamesOf(c);
@@ -263,7 +275,16 @@ export class AgentDesk {
   private set(patch: Partial<DeskState>): void {
     if (this.closed) return;
     this.state = { ...this.state, ...patch };
+    // The camera opened for a ringing offer goes when the offer does (withdrawn, declined, taken back).
+    const ring = this.ringCamera;
+    if (ring && !(this.state.phase === 'idle' && this.state.offer?.callId === ring.callId)) this.releaseRingCamera();
     for (const l of this.listeners) l();
+  }
+
+  private releaseRingCamera(): void {
+    const ring = this.ringCamera;
+    this.ringCamera = undefined;
+    void ring?.stream.then(stopStream, noop);
   }
 
   // ── agent state ───────────────────────────────────────────────────────────
@@ -319,12 +340,19 @@ export class AgentDesk {
   async answer(): Promise<void> {
     const offer = this.state.offer;
     if (this.state.phase !== 'idle' || !offer) return;
+    markCall('answer');
+    // The camera opened while the offer rang (taken before the state changes, which would release it).
+    const ring = this.ringCamera?.callId === offer.callId ? this.ringCamera : undefined;
+    if (ring) this.ringCamera = undefined;
     this.review.beginCall();
     this.set({ phase: 'answering', call: offer, interp: undefined, inviting: false, chat: [], whispers: undefined, error: undefined, lastEnd: undefined, offerWithdrawn: undefined, transfer: undefined, transferError: undefined });
 
+    // The rung camera if it is still live; else opened now.
     let stream: MediaStream;
     try {
-      stream = await openCameraAndMic();
+      const rung = await ring?.stream.catch(() => undefined);
+      stream = rung && rung.getTracks().every((t) => t.readyState === 'live') ? rung : (stopStream(rung), await openCameraAndMic());
+      markCall('gum');
     } catch (err) {
       console.error('camera/microphone failed', err);
       // Without a camera this desk cannot serve: let the next agent have the resident at once.
@@ -337,6 +365,7 @@ export class AgentDesk {
     let session: SessionInfo;
     try {
       session = await this.sig.request('call:answer', { callId: offer.callId });
+      markCall('answered');
     } catch (err) {
       // Typically CALL_UNAVAILABLE: the resident cancelled, or the offer ran out a moment ago.
       stopStream(stream);
@@ -365,6 +394,8 @@ export class AgentDesk {
     const ice = new IceRecovery(media, () => this.sig.socket.connected);
     this.media = media;
     this.ice = ice;
+    // The media's requests first, ahead of the case review's and of the call screen's first render.
+    const starting = media.start();
     this.review.startCall(session.sessionId);
     this.set({
       phase: 'in-call',
@@ -381,11 +412,11 @@ export class AgentDesk {
     });
 
     try {
-      await media.start();
+      await starting;
       const [video] = stream.getVideoTracks();
       const [audio] = stream.getAudioTracks();
-      if (video && this.media === media) await media.publish(video, 'camera');
-      if (audio && this.media === media) await media.publish(audio, 'mic');
+      // Both at once (the transport still sends them in turn, camera first): no round trip in between.
+      if (this.media === media) await Promise.all([video && media.publish(video, 'camera'), audio && media.publish(audio, 'mic')]);
     } catch (err) {
       if (this.media !== media) return;
       console.error('call media failed', err);
@@ -504,6 +535,7 @@ export class AgentDesk {
   /** Sign-out: the connection closes, so the server sets this agent offline. */
   close(): void {
     if (this.closed) return;
+    this.releaseRingCamera();
     this.resumer.stop();
     this.ice?.dispose();
     this.ice = null;

@@ -4,7 +4,7 @@
  * calls the actions; every async step checks that it is still current, so a
  * cancel or a hang-up in the middle of one never leaves a camera running.
  */
-import { CallMedia, CallResume, IceRecovery, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
+import { CallMedia, CallResume, IceRecovery, markCall, prepareCallMedia, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
 import { ErrorCode, type CallNeeds, type ChatMessage, type PartyInfo, type QueuePosition, type SessionInfo, type SignVariant } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
 import { CaseFlow, type CaseFlowState } from './case-flow';
@@ -270,9 +270,12 @@ export class BoothCall {
       notice: undefined,
     });
 
+    // The call's media device, loaded while the resident waits (skipped by the call then).
+    prepareCallMedia();
     let stream: MediaStream;
     try {
       stream = await openCameraAndMic();
+      markCall('gum');
     } catch (err) {
       console.error('camera/microphone failed', err);
       if (attempt === this.attempt) this.toIdle({ error: errorKey(err, 'deviceErrors.failed') });
@@ -448,6 +451,7 @@ export class BoothCall {
   // --- events --------------------------------------------------------------
 
   private async onStarted(session: SessionInfo): Promise<void> {
+    markCall('started');
     const s = this.state;
     const ours = s.phase === 'waiting' && s.stage === 'queue' && (s.callId === undefined || s.callId === session.callId);
     if (this.cancelledCalls.has(session.callId) || !ours || !s.localStream) {
@@ -472,6 +476,8 @@ export class BoothCall {
     const ice = new IceRecovery(media, () => this.sig.socket.connected);
     this.media = media;
     this.ice = ice;
+    // The media's requests first, ahead of the case flow's and of the call screen's first render.
+    const starting = media.start();
     const devices = this.options.devices;
     const request = this.state.request;
     const flow = devices
@@ -514,11 +520,11 @@ export class BoothCall {
     }
 
     try {
-      await media.start();
+      await starting;
       const [video] = stream.getVideoTracks();
       const [audio] = stream.getAudioTracks();
-      if (video && this.media === media) await media.publish(video, 'camera');
-      if (audio && this.media === media) await media.publish(audio, 'mic');
+      // Both at once (the transport still sends them in turn, camera first): no round trip in between.
+      if (this.media === media) await Promise.all([video && media.publish(video, 'camera'), audio && media.publish(audio, 'mic')]);
     } catch (err) {
       if (this.media !== media) return; // already ended meanwhile
       console.error('call media failed', err);

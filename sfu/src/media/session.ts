@@ -221,7 +221,10 @@ export class Session {
     // resident's cameras get it before the agent's (mediasoup shares it by consumer priority).
     if (consumer.kind === 'video') {
       const signing = owner.info.role === 'interpreter' || (owner.info.role === 'booth' && this.interpreterIds.size > 0);
-      await consumer.setPriority(signing ? 255 : 64);
+      // Not awaited: the worker handles a consumer's requests in order, so both apply before the
+      // client's resume; the consume ack need not wait for them.
+      void consumer.setPriority(signing ? 255 : 64).catch(() => undefined);
+      if (consumer.type === 'simulcast') startOnLowestLayer(consumer);
       if (signing && consumer.type === 'simulcast') keepFrameRate(consumer);
     }
     party.consumers.set(consumer.id, consumer);
@@ -242,8 +245,10 @@ export class Session {
     const consumer = party.consumers.get(consumerId);
     if (!consumer) throw new AppError(ErrorCode.NotFound, `no consumer ${consumerId}`);
     await consumer.resume();
-    // The receiver can decode nothing before a keyframe: ask for one now rather than wait.
-    if (consumer.kind === 'video') await consumer.requestKeyFrame().catch(() => undefined);
+    // The receiver can decode nothing before a keyframe: ask for one now rather than wait (mediasoup
+    // asks too when the resumed consumer picks its layer; a duplicate is merged). Not awaited: the
+    // client's ack need not wait for it.
+    if (consumer.kind === 'video') void consumer.requestKeyFrame().catch(() => undefined);
   }
 
   closeProducer(party: Party, producerId: string): void {
@@ -317,6 +322,59 @@ async function mediaCall<T>(fn: () => Promise<T>): Promise<T> {
     if (err instanceof AppError) throw err;
     throw new AppError(ErrorCode.MediaRejected, (err as Error).message);
   }
+}
+
+/** A resumed consumer still without a frame after this long may take any layer (see startOnLowestLayer). */
+const FIRST_LAYER_WAIT_MS = 500;
+
+/**
+ * A simulcast consumer starts on the lowest spatial layer, and may climb as
+ * soon as its first frame is out. Without this, mediasoup starts a fresh
+ * consumer on the top layer whenever its bandwidth estimate (1 Mbps at first)
+ * covers it, and the first frame waits for a keyframe of that layer. Measured
+ * with bench/call-start.ts (2 cores, real Chromium, recording on): the top
+ * layer's keyframe often came 0.8–1.5 s after the request — the request
+ * collided with the recorder's (which asks the top layer every 500 ms until
+ * its file has data) and Chromium drops keyframe requests that follow an
+ * earlier one by less than ~300 ms, after which mediasoup asks again only 1 s
+ * later — while the low layer's came 30–100 ms after it was asked for.
+ *
+ * Should the low layer's request be the one dropped (no frame 500 ms after
+ * the resume), the cap is lifted early: the consumer then asks for the layer
+ * its bandwidth allows, a fresh request rather than waiting out mediasoup's
+ * 1-s retry. Either way the consumer climbs through mediasoup's allocation as
+ * usual afterwards; a switch up waits for the top layer's keyframe while the
+ * low layer keeps playing.
+ */
+function startOnLowestLayer(consumer: types.Consumer): void {
+  const m = /L(\d+)T(\d+)/.exec(consumer.rtpParameters.encodings?.[0]?.scalabilityMode ?? '');
+  const maxSpatial = m ? Number(m[1]) - 1 : 0;
+  const maxTemporal = m ? Number(m[2]) - 1 : 0;
+  if (maxSpatial === 0) return;
+  let lifted = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = () => {
+    lifted = true;
+    clearTimeout(timer);
+    consumer.off('layerschange', onLayers);
+    consumer.observer.off('resume', onResume);
+  };
+  const lift = () => {
+    if (lifted) return;
+    done();
+    if (!consumer.closed) void consumer.setPreferredLayers({ spatialLayer: maxSpatial, temporalLayer: maxTemporal }).catch(() => undefined);
+  };
+  const onLayers = (layers?: types.ConsumerLayers) => {
+    if (layers) lift();
+  };
+  const onResume = () => {
+    clearTimeout(timer);
+    timer = setTimeout(lift, FIRST_LAYER_WAIT_MS);
+  };
+  consumer.on('layerschange', onLayers);
+  consumer.observer.on('resume', onResume);
+  consumer.observer.once('close', done);
+  void consumer.setPreferredLayers({ spatialLayer: 0, temporalLayer: maxTemporal }).catch(() => undefined);
 }
 
 /**

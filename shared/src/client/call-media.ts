@@ -5,8 +5,9 @@
  */
 import { Device, types } from 'mediasoup-client';
 import type { SignalingClient } from './signaling';
-import type { ProducerInfo, SessionInfo } from '../protocol';
+import type { ProducerInfo, SessionInfo, TransportInfo } from '../protocol';
 import type { TrackSource } from '../roles';
+import { markCall } from './call-timing';
 
 export interface RemoteTrack {
   producer: ProducerInfo;
@@ -37,8 +38,61 @@ function encodingsFor(source: TrackSource): types.RtpEncodingParameters[] | unde
   return undefined;
 }
 
+/** Where the router RTP capabilities of the last call are kept, to load the Device before the next one. */
+const CAPS_KEY = 'xiaowu.media.routerCaps';
+
+/** The page's mediasoup Device and the router capabilities (JSON) it was loaded with. */
+interface LoadedDevice {
+  caps: string;
+  device: Promise<Device>;
+}
+let loaded: LoadedDevice | undefined;
+
+function loadDevice(caps: string): LoadedDevice {
+  const device = new Device();
+  const load = async () => {
+    await device.load({ routerRtpCapabilities: JSON.parse(caps) as types.RtpCapabilities });
+    return device;
+  };
+  const entry: LoadedDevice = { caps, device: load() };
+  entry.device.catch(() => {
+    if (loaded === entry) loaded = undefined;
+  });
+  loaded = entry;
+  return entry;
+}
+
+function storedCaps(): string | undefined {
+  try {
+    return globalThis.localStorage?.getItem(CAPS_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function storeCaps(caps: string): void {
+  try {
+    if (storedCaps() !== caps) globalThis.localStorage?.setItem(CAPS_KEY, caps);
+  } catch {
+    // private mode or full: the next page load fetches them again
+  }
+}
+
+/**
+ * Loads the page's mediasoup Device ahead of the next call, from the router
+ * capabilities the last call had (kept in localStorage), so that call skips
+ * loading it. Every router has the same capabilities (the codecs are fixed);
+ * each call still checks them (CallMedia.start) and loads afresh if they changed.
+ * Cheap to call again; does nothing without stored capabilities or WebRTC.
+ */
+export function prepareCallMedia(): void {
+  if (loaded || typeof RTCPeerConnection === 'undefined') return;
+  const caps = storedCaps();
+  if (caps) loadDevice(caps);
+}
+
 export class CallMedia {
-  private readonly device = new Device();
+  private device?: Device;
   private sendTransport?: types.Transport;
   private recvTransport?: types.Transport;
   private readonly consumers = new Map<string, types.Consumer>();
@@ -55,26 +109,46 @@ export class CallMedia {
     private readonly events: CallMediaEvents,
   ) {}
 
-  /** Loads the device, opens both transports and starts listening for remote tracks. */
+  /**
+   * Opens both transports, with the page's device (loaded ahead by
+   * prepareCallMedia() when an earlier call left its capabilities, else now),
+   * and starts listening for remote tracks. The three requests (router
+   * capabilities, send and receive transport) leave at once, before anything
+   * else gets to run (the call screen's first render); the device is the
+   * preloaded one only if the router's capabilities are the ones it was loaded
+   * with, else it is loaded again with them.
+   */
   async start(): Promise<void> {
     const { sessionId } = this.session;
-    const caps = await this.sig.request('media:routerCapabilities', { sessionId });
-    await this.device.load({ routerRtpCapabilities: caps });
     // Listen before the receive transport exists: the server announces the
     // producers already in the session right after creating it.
     let recvReady!: () => void;
     const ready = new Promise<void>((r) => (recvReady = r));
     this.offs.push(
-      this.sig.on('media:newProducer', (p) => void ready.then(() => this.consume(p)).catch(() => undefined)),
+      this.sig.on('media:newProducer', (p) => (markCall(`newProducer:${p.source}`), void ready.then(() => this.consume(p)).catch(() => undefined))),
       this.sig.on('media:consumerClosed', ({ consumerId, producerId }) => {
         this.consumers.get(consumerId)?.close();
         this.consumers.delete(consumerId);
         this.events.onRemoteTrackEnded(producerId);
       }),
     );
-    // A silent monitor (a supervisor listening in) only receives: no send transport.
-    if (!this.session.you.silent) this.sendTransport = await this.openTransport('send');
-    this.recvTransport = await this.openTransport('recv');
+    const requests = Promise.all([
+      this.sig.request('media:routerCapabilities', { sessionId }).then((c) => (markCall('caps'), JSON.stringify(c))),
+      // A silent monitor (a supervisor listening in) only receives: no send transport.
+      this.session.you.silent ? Promise.resolve(undefined) : this.sig.request('media:createTransport', { sessionId, direction: 'send' }).then((t) => (markCall('transport:send'), t)),
+      this.sig.request('media:createTransport', { sessionId, direction: 'recv' }).then((t) => (markCall('transport:recv'), t)),
+    ]);
+    prepareCallMedia();
+    const [caps, sendInfo, recvInfo] = await requests;
+    const preloaded = loaded?.caps === caps ? await loaded.device.catch(() => undefined) : undefined;
+    if (!preloaded && loaded && loaded.caps !== caps) console.info('router RTP capabilities changed; loading the media device again');
+    const device = preloaded ?? (await loadDevice(caps).device);
+    markCall('device');
+    storeCaps(caps);
+    if (this.closed) return; // the server closes its side of the transports with the call
+    this.device = device;
+    if (sendInfo) this.sendTransport = this.createTransport(device, 'send', sendInfo);
+    this.recvTransport = this.createTransport(device, 'recv', recvInfo);
     recvReady();
   }
 
@@ -96,6 +170,7 @@ export class CallMedia {
       }
     }
     this.producers.set(source, producer);
+    markCall(`produce:${source}`);
   }
 
   /** The media connection's state as last reported (undefined before any transport connected). */
@@ -132,18 +207,17 @@ export class CallMedia {
     this.recvTransport?.close();
   }
 
-  private async openTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
-    const info = await this.sig.request('media:createTransport', { sessionId: this.session.sessionId, direction });
-    const transport =
-      direction === 'send'
-        ? this.device.createSendTransport({ ...info })
-        : this.device.createRecvTransport({ ...info });
+  private createTransport(device: Device, direction: 'send' | 'recv', info: TransportInfo): types.Transport {
+    const transport = direction === 'send' ? device.createSendTransport({ ...info }) : device.createRecvTransport({ ...info });
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.sig
         .request('media:connectTransport', { transportId: transport.id, dtlsParameters })
         .then(() => callback(), errback);
     });
-    transport.on('connectionstatechange', (state) => this.onTransportState(transport.id, state));
+    transport.on('connectionstatechange', (state) => {
+      if (state === 'connected') markCall(`connected:${direction}`);
+      this.onTransportState(transport.id, state);
+    });
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
         this.sig
@@ -171,23 +245,42 @@ export class CallMedia {
   }
 
   private async consume(producer: ProducerInfo): Promise<void> {
-    if (this.closed || !this.recvTransport || this.consumedProducers.has(producer.producerId)) return;
+    if (this.closed || !this.recvTransport || !this.device || this.consumedProducers.has(producer.producerId)) return;
     this.consumedProducers.add(producer.producerId);
     const info = await this.sig.request('media:consume', {
       transportId: this.recvTransport.id,
       producerId: producer.producerId,
       rtpCapabilities: this.device.recvRtpCapabilities as never,
     });
+    markCall(`consume:${producer.source}`);
     const consumer = await this.recvTransport.consume({
       id: info.consumerId,
       producerId: info.producerId,
       kind: info.kind,
       rtpParameters: info.rtpParameters,
     });
+    markCall(`local:${producer.source}`);
+    if (this.closed) {
+      consumer.close();
+      return;
+    }
     this.consumers.set(consumer.id, consumer);
-    // Created paused on the server so no RTP is lost before the track exists here.
-    await this.sig.request('media:resumeConsumer', { consumerId: consumer.id });
+    // A remote track starts muted and unmutes once its media arrives (a mark for the call-start bench).
+    consumer.track.addEventListener('unmute', () => markCall(`rtp:${producer.source}`), { once: true });
+    // The track exists: on screen now, it plays as soon as the media comes (the
+    // server created the consumer paused so that nothing is sent before this point).
     this.events.onRemoteTrack({ producer, consumerId: consumer.id, track: consumer.track });
+    try {
+      await this.sig.request('media:resumeConsumer', { consumerId: consumer.id });
+      markCall(`resume:${producer.source}`);
+    } catch (err) {
+      if (this.closed || !this.consumers.has(consumer.id)) return;
+      console.warn('media:resumeConsumer failed', err);
+      consumer.close();
+      this.consumers.delete(consumer.id);
+      this.consumedProducers.delete(producer.producerId);
+      this.events.onRemoteTrackEnded(producer.producerId);
+    }
   }
 }
 

@@ -4,3 +4,4 @@ export * from './http';
 export * from './uploads';
 export * from './cases';
 export * from './call-resume';
+export * from './call-timing';
