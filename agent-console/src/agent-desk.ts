@@ -224,6 +224,7 @@ export class AgentDesk {
       // 'missed' stays until dismissed: the agent may have stepped away and must learn it is now 示忙.
       if (reason === 'cancelled') this.noticeLater();
     });
+    this.sig.on('media:reset', ({ sessionId }) => void this.resetMedia(sessionId));
     this.sig.on('call:ended', ({ sessionId, reason }) => {
       if (this.state.session?.sessionId === sessionId) this.endCall(reason);
     });
@@ -378,22 +379,7 @@ export class AgentDesk {
       return;
     }
 
-    const media: CallMedia = new CallMedia(this.sig, session, {
-      onRemoteTrack: (t) => {
-        if (this.media !== media) return;
-        const others = this.state.remoteTracks.filter((x) => x.producer.producerId !== t.producer.producerId);
-        this.set({ remoteTracks: [...others, t] });
-      },
-      onRemoteTrackEnded: (producerId) => {
-        if (this.media === media) this.removeRemoteTrack(producerId);
-      },
-      onConnectionState: (state) => {
-        if (this.media === media) ice.onState(state);
-      },
-    });
-    const ice = new IceRecovery(media, () => this.sig.socket.connected);
-    this.media = media;
-    this.ice = ice;
+    const media = this.newMedia(session);
     // The media's requests first, ahead of the case review's and of the call screen's first render.
     const starting = media.start();
     this.review.startCall(session.sessionId);
@@ -550,6 +536,50 @@ export class AgentDesk {
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────
+
+  /** The call's media for a session (remote tracks into the state, ICE recovery), made current. */
+  private newMedia(session: SessionInfo): CallMedia {
+    const media: CallMedia = new CallMedia(this.sig, session, {
+      onRemoteTrack: (t) => {
+        if (this.media !== media) return;
+        const others = this.state.remoteTracks.filter((x) => x.producer.producerId !== t.producer.producerId);
+        this.set({ remoteTracks: [...others, t] });
+      },
+      onRemoteTrackEnded: (producerId) => {
+        if (this.media === media) this.removeRemoteTrack(producerId);
+      },
+      onConnectionState: (state) => {
+        if (this.media === media) ice.onState(state);
+      },
+    });
+    const ice = new IceRecovery(media, () => this.sig.socket.connected);
+    this.media = media;
+    this.ice = ice;
+    return media;
+  }
+
+  /** 'media:reset' (the session's media worker died and the server moved it): open the media again, same camera and microphone. */
+  private async resetMedia(sessionId: string): Promise<void> {
+    const session = this.state.session;
+    if (this.state.phase !== 'in-call' || session?.sessionId !== sessionId) return;
+    console.warn('media server changed; reconnecting the call media');
+    this.ice?.dispose();
+    this.media?.close();
+    const media = this.newMedia(session);
+    this.set({ remoteTracks: [] });
+    const stream = this.state.localStream;
+    try {
+      await media.start();
+      const [video] = stream?.getVideoTracks() ?? [];
+      const [audio] = stream?.getAudioTracks() ?? [];
+      if (this.media === media) await Promise.all([video && media.publish(video, 'camera'), audio && media.publish(audio, 'mic')]);
+    } catch (err) {
+      if (this.media !== media) return;
+      console.error('call media could not be opened again', err);
+      this.sig.request('call:hangup', { sessionId }).catch(noop);
+      this.endCall('error', errorKey(err, 'errors.MEDIA_REJECTED'));
+    }
+  }
 
   private endCall(reason: EndReason, error?: MessageKey): void {
     this.resumer.stop();

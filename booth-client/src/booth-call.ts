@@ -123,6 +123,8 @@ export class BoothCall {
   private state: BoothState;
   private readonly listeners = new Set<() => void>();
   private media: CallMedia | null = null;
+  /** The document camera's track while in a call (the case flow owns and stops it). */
+  private docTrack: MediaStreamTrack | undefined;
   /** The case / document flow of the running call (one per call, disposed with its media). */
   private flow: CaseFlow | null = null;
   /** Bumped by every start/cancel: async steps of an older attempt drop their results. */
@@ -186,6 +188,7 @@ export class BoothCall {
       if (s.phase === 'waiting' && (s.callId === undefined || s.callId === info.callId)) this.setPosition(info);
     });
     sig.on('call:started', (session) => void this.onStarted(session));
+    sig.on('media:reset', ({ sessionId }) => void this.resetMedia(sessionId));
     sig.on('call:ended', ({ sessionId, reason }) => {
       if (this.state.phase === 'in-call' && this.state.session?.sessionId === sessionId) this.finish(reason);
     });
@@ -460,22 +463,7 @@ export class BoothCall {
       return;
     }
     const stream = s.localStream;
-    const media: CallMedia = new CallMedia(this.sig, session, {
-      onRemoteTrack: (t) => {
-        if (this.media !== media) return;
-        const others = this.state.remoteTracks.filter((x) => x.producer.producerId !== t.producer.producerId);
-        this.set({ remoteTracks: [...others, t] });
-      },
-      onRemoteTrackEnded: (producerId) => {
-        if (this.media === media) this.removeRemoteTrack(producerId);
-      },
-      onConnectionState: (state) => {
-        if (this.media === media) ice.onState(state);
-      },
-    });
-    const ice = new IceRecovery(media, () => this.sig.socket.connected);
-    this.media = media;
-    this.ice = ice;
+    const media = this.newMedia(session);
     // The media's requests first, ahead of the case flow's and of the call screen's first render.
     const starting = media.start();
     const devices = this.options.devices;
@@ -552,11 +540,62 @@ export class BoothCall {
       return;
     }
     flow.setDocTrack(track); // the flow stops it with the call
+    this.docTrack = track ?? undefined;
     if (!track) return;
     try {
       await media.publish(track, 'document');
     } catch (err) {
       if (this.media === media) console.warn('document camera not published (stills still work)', err);
+    }
+  }
+
+  /** The call's media for a session (remote tracks into the state, ICE recovery), made current. */
+  private newMedia(session: SessionInfo): CallMedia {
+    const media: CallMedia = new CallMedia(this.sig, session, {
+      onRemoteTrack: (t) => {
+        if (this.media !== media) return;
+        const others = this.state.remoteTracks.filter((x) => x.producer.producerId !== t.producer.producerId);
+        this.set({ remoteTracks: [...others, t] });
+      },
+      onRemoteTrackEnded: (producerId) => {
+        if (this.media === media) this.removeRemoteTrack(producerId);
+      },
+      onConnectionState: (state) => {
+        if (this.media === media) ice.onState(state);
+      },
+    });
+    const ice = new IceRecovery(media, () => this.sig.socket.connected);
+    this.media = media;
+    this.ice = ice;
+    return media;
+  }
+
+  /**
+   * 'media:reset': the server moved the session onto a new media worker (the
+   * old one died); every transport is gone. Open the media again and publish
+   * the same camera, microphone and document camera — the call, the case and
+   * the screen stay; the resident sees the agent again in a moment.
+   */
+  private async resetMedia(sessionId: string): Promise<void> {
+    const session = this.state.session;
+    if (this.state.phase !== 'in-call' || session?.sessionId !== sessionId) return;
+    console.warn('media server changed; reconnecting the call media');
+    this.ice?.dispose();
+    this.media?.close();
+    const media = this.newMedia(session);
+    this.set({ remoteTracks: [] });
+    const stream = this.state.localStream;
+    try {
+      await media.start();
+      const [video] = stream?.getVideoTracks() ?? [];
+      const [audio] = stream?.getAudioTracks() ?? [];
+      const doc = this.docTrack?.readyState === 'live' ? this.docTrack : undefined;
+      if (this.media === media) await Promise.all([video && media.publish(video, 'camera'), audio && media.publish(audio, 'mic'), doc && media.publish(doc, 'document')]);
+    } catch (err) {
+      if (this.media !== media) return;
+      console.error('call media could not be opened again', err);
+      this.sig.request('call:hangup', { sessionId }).catch(noop);
+      this.finish('error', errorKey(err, 'errors.MEDIA_REJECTED'));
     }
   }
 
@@ -645,6 +684,7 @@ export class BoothCall {
     // The document camera, uploads in flight, the receipt step and the stills go with the call.
     this.flow?.dispose();
     this.flow = null;
+    this.docTrack = undefined;
     stopStream(this.state.localStream);
   }
 

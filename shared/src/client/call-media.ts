@@ -157,6 +157,9 @@ export class CallMedia {
     if (!this.sendTransport) throw new Error('CallMedia.start() first');
     const producer = await this.sendTransport.produce({
       track,
+      // The host owns its tracks (it stops them when the call ends): closing this media — also
+      // to open it again after a 'media:reset' — must not stop the camera.
+      stopTracks: false,
       encodings: track.kind === 'video' ? encodingsFor(source) : undefined,
       codecOptions: track.kind === 'video' ? { videoGoogleStartBitrate: 1000 } : undefined,
       appData: { source },
