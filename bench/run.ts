@@ -2,6 +2,8 @@
  * `npm run bench [-- --quick]`: runs the benchmarks, prints a table and writes
  * bench/results/<time>.json with the machine's core count and the git commit.
  * Not part of `npm test`: figures are printed, never asserted.
+ * `--soak` adds the soak (bench/soak.ts: 50 WebRTC calls for 10 minutes; with
+ * --quick 10 calls for 1 minute); `--soak-only` runs the soak alone.
  */
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +15,7 @@ import { benchService } from './service';
 import { benchCallStart } from './call-start';
 import { benchSfuCapacity, capacityRows, defaultCapacityOptions } from './sfu-capacity';
 import { benchDashboardRender, dashboardRows } from './dashboard-render';
+import { benchSoak, defaultSoakOptions, printSoak, soakRows } from './soak';
 
 const quick = process.argv.includes('--quick');
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,14 +27,29 @@ const commit = (() => {
   }
 })();
 
+const soakOnly = process.argv.includes('--soak-only');
+const withSoak = soakOnly || process.argv.includes('--soak');
+if (soakOnly) {
+  const soak = await benchSoak(defaultSoakOptions(quick));
+  const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, soak };
+  fs.mkdirSync(path.join(here, 'results'), { recursive: true });
+  const file = path.join(here, 'results', `${result.at.replace(/[:.]/g, '-')}-soak.json`);
+  fs.writeFileSync(file, JSON.stringify(result, null, 2));
+  console.log(`\nsoak @ ${commit}, ${result.cores} cores${quick ? ' (quick)' : ''}`);
+  printSoak(soak);
+  console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
+  process.exit(0);
+}
+
 const dispatch = quick ? await benchDispatch(2_000, 200) : await benchDispatch(10_000, 1_000);
 
 const service = await benchService(quick);
 const callStart = await benchCallStart(quick ? 5 : 30);
 const sfuCapacity = await benchSfuCapacity(defaultCapacityOptions(quick));
 const dashboardRender = await benchDashboardRender(quick ? 2 : 5);
+const soak = withSoak ? await benchSoak(defaultSoakOptions(quick)) : undefined;
 
-const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, dispatch, service, callStart, sfuCapacity, dashboardRender };
+const result = { at: new Date().toISOString(), commit, cores: os.cpus().length, node: process.version, quick, dispatch, service, callStart, sfuCapacity, dashboardRender, ...(soak ? { soak } : {}) };
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
 const file = path.join(here, 'results', `${result.at.replace(/[:.]/g, '-')}.json`);
 fs.writeFileSync(file, JSON.stringify(result, null, 2));
@@ -51,4 +69,5 @@ console.log(`| answer → first decoded frame at the booth | ${st(callStart.boot
 console.log(`| answer → first decoded frame at the agent | ${st(callStart.agentFirstFrameMs)} |`);
 for (const row of capacityRows(sfuCapacity)) console.log(row);
 for (const row of dashboardRows(dashboardRender)) console.log(row);
+if (soak) for (const row of soakRows(soak)) console.log(row);
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
