@@ -5,7 +5,7 @@
  * resident), the call's media, hanging up, wrap-up (话后小结), and the queue
  * overview. Read via useSyncExternalStore.
  */
-import { CallMedia, CallResume, IceRecovery, SignalingClient, apiRequest, markCall, prepareCallMedia, type RemoteTrack } from '@xiaowu/shared/client';
+import { CallResume, SignalingClient, apiRequest, markCall, openCallMedia, prepareCallMedia, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack } from '@xiaowu/shared/client';
 import {
   ErrorCode,
   type AgentStatusInfo,
@@ -399,10 +399,7 @@ export class AgentDesk {
 
     try {
       await starting;
-      const [video] = stream.getVideoTracks();
-      const [audio] = stream.getAudioTracks();
-      // Both at once (the transport still sends them in turn, camera first): no round trip in between.
-      if (this.media === media) await Promise.all([video && media.publish(video, 'camera'), audio && media.publish(audio, 'mic')]);
+      if (this.media === media) await media.publishStream(stream);
     } catch (err) {
       if (this.media !== media) return;
       console.error('call media failed', err);
@@ -539,20 +536,11 @@ export class AgentDesk {
 
   /** The call's media for a session (remote tracks into the state, ICE recovery), made current. */
   private newMedia(session: SessionInfo): CallMedia {
-    const media: CallMedia = new CallMedia(this.sig, session, {
-      onRemoteTrack: (t) => {
-        if (this.media !== media) return;
-        const others = this.state.remoteTracks.filter((x) => x.producer.producerId !== t.producer.producerId);
-        this.set({ remoteTracks: [...others, t] });
-      },
-      onRemoteTrackEnded: (producerId) => {
-        if (this.media === media) this.removeRemoteTrack(producerId);
-      },
-      onConnectionState: (state) => {
-        if (this.media === media) ice.onState(state);
-      },
+    const { media, ice } = openCallMedia(this.sig, session, {
+      current: () => this.media,
+      onRemoteTrack: (t) => this.set({ remoteTracks: withRemoteTrack(this.state.remoteTracks, t) }),
+      onRemoteTrackEnded: (producerId) => this.removeRemoteTrack(producerId),
     });
-    const ice = new IceRecovery(media, () => this.sig.socket.connected);
     this.media = media;
     this.ice = ice;
     return media;
@@ -570,9 +558,7 @@ export class AgentDesk {
     const stream = this.state.localStream;
     try {
       await media.start();
-      const [video] = stream?.getVideoTracks() ?? [];
-      const [audio] = stream?.getAudioTracks() ?? [];
-      if (this.media === media) await Promise.all([video && media.publish(video, 'camera'), audio && media.publish(audio, 'mic')]);
+      if (this.media === media) await media.publishStream(stream);
     } catch (err) {
       if (this.media !== media) return;
       console.error('call media could not be opened again', err);

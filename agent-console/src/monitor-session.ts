@@ -16,7 +16,7 @@
  * while the screen follows the latest choice at once.
  */
 import { AppError, ErrorCode, type CallEndReason, type ChatMessage, type PartyInfo, type SessionInfo } from '@xiaowu/shared';
-import { CallMedia, IceRecovery, type MediaConnectionState, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
+import { openCallMedia, withRemoteTrack, type CallMedia, type IceRecovery, type MediaConnectionState, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
 import type { DashboardLive } from './dashboard-live';
 
 export type MonitorPhase = 'joining' | 'live' | 'ended' | 'error';
@@ -188,21 +188,12 @@ export class MonitorSession {
   }
 
   private async startMedia(g: number, sig: SignalingClient, session: SessionInfo): Promise<void> {
-    const media: CallMedia = new CallMedia(sig, session, {
-      onRemoteTrack: (t) => {
-        if (this.media !== media) return;
-        this.update(g, (s) => ({ remoteTracks: [...s.remoteTracks.filter((x) => x.producer.producerId !== t.producer.producerId), t] }));
-      },
-      onRemoteTrackEnded: (producerId) => {
-        if (this.media === media) this.removeTrack(g, producerId);
-      },
-      onConnectionState: (state) => {
-        if (this.media !== media) return;
-        ice.onState(state);
-        this.update(g, { media: state });
-      },
+    const { media, ice } = openCallMedia(sig, session, {
+      current: () => this.media,
+      onRemoteTrack: (t) => this.update(g, (s) => ({ remoteTracks: withRemoteTrack(s.remoteTracks, t) })),
+      onRemoteTrackEnded: (producerId) => this.removeTrack(g, producerId),
+      onConnectionState: (state) => this.update(g, { media: state }),
     });
-    const ice = new IceRecovery(media, () => sig.socket.connected);
     this.media = media;
     this.ice = ice;
     this.update(g, { mediaError: undefined, media: undefined });

@@ -4,7 +4,7 @@
  * calls the actions; every async step checks that it is still current, so a
  * cancel or a hang-up in the middle of one never leaves a camera running.
  */
-import { CallMedia, CallResume, IceRecovery, markCall, prepareCallMedia, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
+import { CallResume, markCall, openCallMedia, prepareCallMedia, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
 import { ErrorCode, type CallNeeds, type ChatMessage, type PartyInfo, type QueuePosition, type SessionInfo, type SignVariant } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
 import { CaseFlow, type CaseFlowState } from './case-flow';
@@ -509,10 +509,7 @@ export class BoothCall {
 
     try {
       await starting;
-      const [video] = stream.getVideoTracks();
-      const [audio] = stream.getAudioTracks();
-      // Both at once (the transport still sends them in turn, camera first): no round trip in between.
-      if (this.media === media) await Promise.all([video && media.publish(video, 'camera'), audio && media.publish(audio, 'mic')]);
+      if (this.media === media) await media.publishStream(stream);
     } catch (err) {
       if (this.media !== media) return; // already ended meanwhile
       console.error('call media failed', err);
@@ -551,20 +548,11 @@ export class BoothCall {
 
   /** The call's media for a session (remote tracks into the state, ICE recovery), made current. */
   private newMedia(session: SessionInfo): CallMedia {
-    const media: CallMedia = new CallMedia(this.sig, session, {
-      onRemoteTrack: (t) => {
-        if (this.media !== media) return;
-        const others = this.state.remoteTracks.filter((x) => x.producer.producerId !== t.producer.producerId);
-        this.set({ remoteTracks: [...others, t] });
-      },
-      onRemoteTrackEnded: (producerId) => {
-        if (this.media === media) this.removeRemoteTrack(producerId);
-      },
-      onConnectionState: (state) => {
-        if (this.media === media) ice.onState(state);
-      },
+    const { media, ice } = openCallMedia(this.sig, session, {
+      current: () => this.media,
+      onRemoteTrack: (t) => this.set({ remoteTracks: withRemoteTrack(this.state.remoteTracks, t) }),
+      onRemoteTrackEnded: (producerId) => this.removeRemoteTrack(producerId),
     });
-    const ice = new IceRecovery(media, () => this.sig.socket.connected);
     this.media = media;
     this.ice = ice;
     return media;
@@ -587,10 +575,8 @@ export class BoothCall {
     const stream = this.state.localStream;
     try {
       await media.start();
-      const [video] = stream?.getVideoTracks() ?? [];
-      const [audio] = stream?.getAudioTracks() ?? [];
       const doc = this.docTrack?.readyState === 'live' ? this.docTrack : undefined;
-      if (this.media === media) await Promise.all([video && media.publish(video, 'camera'), audio && media.publish(audio, 'mic'), doc && media.publish(doc, 'document')]);
+      if (this.media === media) await Promise.all([media.publishStream(stream), doc && media.publish(doc, 'document')]);
     } catch (err) {
       if (this.media !== media) return;
       console.error('call media could not be opened again', err);

@@ -152,6 +152,16 @@ export class CallMedia {
     recvReady();
   }
 
+  /**
+   * A stream's camera and microphone, both at once (the transport still sends
+   * them in turn, camera first: no round trip in between). Nothing without a stream.
+   */
+  async publishStream(stream: MediaStream | null | undefined): Promise<void> {
+    const [video] = stream?.getVideoTracks() ?? [];
+    const [audio] = stream?.getAudioTracks() ?? [];
+    await Promise.all([video && this.publish(video, 'camera'), audio && this.publish(audio, 'mic')]);
+  }
+
   /** Publishes a local track; cameras keep frame rate first (sign language needs motion). */
   async publish(track: MediaStreamTrack, source: TrackSource): Promise<void> {
     if (!this.sendTransport) throw new Error('CallMedia.start() first');
@@ -337,4 +347,39 @@ export class IceRecovery {
     this.disposed = true;
     clearTimeout(this.timer);
   }
+}
+
+/** How an app holds its call media: which one is current, and where its events go. */
+export interface CallMediaHost extends CallMediaEvents {
+  /** The app's current media: the events of one it has replaced or closed are dropped. */
+  current(): CallMedia | null | undefined;
+}
+
+/**
+ * A call's media with its ICE recovery wired in, passing its events on to the
+ * host while it is the host's current media (the booth, the agent desk and the
+ * supervisor's monitor hold theirs this way; after a 'media:reset' they open a
+ * new one and the old one's late events are dropped).
+ */
+export function openCallMedia(sig: SignalingClient, session: SessionInfo, host: CallMediaHost): { media: CallMedia; ice: IceRecovery } {
+  const media: CallMedia = new CallMedia(sig, session, {
+    onRemoteTrack: (t) => {
+      if (host.current() === media) host.onRemoteTrack(t);
+    },
+    onRemoteTrackEnded: (producerId) => {
+      if (host.current() === media) host.onRemoteTrackEnded(producerId);
+    },
+    onConnectionState: (state) => {
+      if (host.current() !== media) return;
+      ice.onState(state);
+      host.onConnectionState?.(state);
+    },
+  });
+  const ice = new IceRecovery(media, () => sig.socket.connected);
+  return { media, ice };
+}
+
+/** `tracks` with `t` in place of any earlier track of the same producer (a re-consumed one). */
+export function withRemoteTrack(tracks: RemoteTrack[], t: RemoteTrack): RemoteTrack[] {
+  return [...tracks.filter((x) => x.producer.producerId !== t.producer.producerId), t];
 }
