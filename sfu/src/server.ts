@@ -138,6 +138,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     queues: async () => (callsRef ? (await callsRef.queueSummary()).skills : []),
     emit: (snap) => io.to(SUPERVISOR_ROOM).emit('dashboard:snapshot', snap),
     emitLocal: (snap) => io.local.to(SUPERVISOR_ROOM).emit('dashboard:snapshot', snap),
+    localWatchers: () => io.of('/').adapter.rooms.get(SUPERVISOR_ROOM)?.size ?? 0,
   });
   feedback.onChange = () => dashboard.changed();
   const recordingIndex = new RecordingIndex(redis.redis);

@@ -40,6 +40,8 @@ export interface DashboardDeps {
   /** Global emit (through the adapter) and this node's own emit. */
   emit: (snapshot: DashboardSnapshot) => void;
   emitLocal: (snapshot: DashboardSnapshot) => void;
+  /** Supervisors watching through this node (the periodic refresh is skipped when none). */
+  localWatchers?: () => number;
   prefix?: string;
 }
 
@@ -57,6 +59,7 @@ export class Dashboard {
   constructor(private readonly d: DashboardDeps) {
     this.liveKey = `${d.prefix ?? '{xw}:'}live:sessions`;
     this.refresher = setInterval(() => {
+      if (d.localWatchers?.() === 0) return;
       void this.snapshot()
         .then((s) => !this.closed && d.emitLocal(s))
         .catch((err) => d.log.warn({ err }, 'dashboard refresh failed'));
