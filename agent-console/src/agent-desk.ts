@@ -148,6 +148,8 @@ export class AgentDesk {
   /** The case (办件) of the running call: document review and 受理. */
   readonly review: CaseReview;
   private media: CallMedia | null = null;
+  /** The session's media epoch our media belongs to: a newer one ('media:reset', or found on resuming) means open it again. */
+  private mediaEpoch = 0;
   /** The camera and microphone opened while an offer rings (振铃), for 接听 to use. */
   private ringCamera: { callId: string; stream: Promise<MediaStream> } | undefined;
   private ice: IceRecovery | null = null;
@@ -174,7 +176,9 @@ export class AgentDesk {
       resumed: (info) => {
         const { session } = this.state;
         if (session) this.set({ reconnecting: false, session: { ...session, recording: info.recording, parties: info.parties } });
-        this.ice?.afterResume();
+        // Moved meanwhile (its node died and another took it over): open the media on the new one.
+        if ((info.mediaEpoch ?? 0) > this.mediaEpoch) void this.resetMedia(info.sessionId, info.mediaEpoch ?? 0);
+        else this.ice?.afterResume();
       },
       giveUp: () => this.endCall('network'),
     });
@@ -224,7 +228,7 @@ export class AgentDesk {
       // 'missed' stays until dismissed: the agent may have stepped away and must learn it is now 示忙.
       if (reason === 'cancelled') this.noticeLater();
     });
-    this.sig.on('media:reset', ({ sessionId }) => void this.resetMedia(sessionId));
+    this.sig.on('media:reset', ({ sessionId, epoch }) => void this.resetMedia(sessionId, epoch));
     this.sig.on('call:ended', ({ sessionId, reason }) => {
       if (this.state.session?.sessionId === sessionId) this.endCall(reason);
     });
@@ -379,6 +383,7 @@ export class AgentDesk {
       return;
     }
 
+    this.mediaEpoch = session.mediaEpoch ?? 0;
     const media = this.newMedia(session);
     // The media's requests first, ahead of the case review's and of the call screen's first render.
     const starting = media.start();
@@ -547,9 +552,10 @@ export class AgentDesk {
   }
 
   /** 'media:reset' (the session's media worker died and the server moved it): open the media again, same camera and microphone. */
-  private async resetMedia(sessionId: string): Promise<void> {
+  private async resetMedia(sessionId: string, epoch: number): Promise<void> {
     const session = this.state.session;
-    if (this.state.phase !== 'in-call' || session?.sessionId !== sessionId) return;
+    if (this.state.phase !== 'in-call' || session?.sessionId !== sessionId || epoch <= this.mediaEpoch) return;
+    this.mediaEpoch = epoch;
     console.warn('media server changed; reconnecting the call media');
     this.ice?.dispose();
     this.media?.close();

@@ -210,6 +210,8 @@ export class MonitorSession {
   private listen(g: number, sig: SignalingClient, sessionId: string): void {
     const mine = () => g === this.gen && this.state?.sessionId === sessionId;
     const inCall = () => mine() && (this.state?.phase === 'joining' || this.state?.phase === 'live');
+    // The media epoch shown: a 'media:reset' with a newer one means the session's media was re-created.
+    let epoch = 0;
     const onDisconnect = () => {
       // The server drops a silent supervisor whose connection goes.
       if (this.joined?.sig === sig) this.joined = undefined;
@@ -239,7 +241,8 @@ export class MonitorSession {
       sig.on('media:reset', (info) => {
         // The session moved onto a new media process: everything media is new.
         const session = this.state?.session;
-        if (info.sessionId !== sessionId || !inCall() || !session) return;
+        if (info.sessionId !== sessionId || !inCall() || !session || info.epoch <= epoch) return;
+        epoch = info.epoch;
         this.closeMedia();
         this.update(g, { remoteTracks: [] });
         void this.startMedia(g, sig, session);

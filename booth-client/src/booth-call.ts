@@ -123,6 +123,8 @@ export class BoothCall {
   private state: BoothState;
   private readonly listeners = new Set<() => void>();
   private media: CallMedia | null = null;
+  /** The session's media epoch our media belongs to: a newer one ('media:reset', or found on resuming) means open it again. */
+  private mediaEpoch = 0;
   /** The document camera's track while in a call (the case flow owns and stops it). */
   private docTrack: MediaStreamTrack | undefined;
   /** The case / document flow of the running call (one per call, disposed with its media). */
@@ -153,7 +155,9 @@ export class BoothCall {
       resumed: (info) => {
         const { session } = this.state;
         if (session) this.set({ reconnecting: false, session: { ...session, recording: info.recording, parties: info.parties } });
-        this.ice?.afterResume();
+        // Moved meanwhile (its node died and another took it over): open the media on the new one.
+        if ((info.mediaEpoch ?? 0) > this.mediaEpoch) void this.resetMedia(info.sessionId, info.mediaEpoch ?? 0);
+        else this.ice?.afterResume();
       },
       giveUp: () => this.finish('network'),
     });
@@ -188,7 +192,7 @@ export class BoothCall {
       if (s.phase === 'waiting' && (s.callId === undefined || s.callId === info.callId)) this.setPosition(info);
     });
     sig.on('call:started', (session) => void this.onStarted(session));
-    sig.on('media:reset', ({ sessionId }) => void this.resetMedia(sessionId));
+    sig.on('media:reset', ({ sessionId, epoch }) => void this.resetMedia(sessionId, epoch));
     sig.on('call:ended', ({ sessionId, reason }) => {
       if (this.state.phase === 'in-call' && this.state.session?.sessionId === sessionId) this.finish(reason);
     });
@@ -463,6 +467,7 @@ export class BoothCall {
       return;
     }
     const stream = s.localStream;
+    this.mediaEpoch = session.mediaEpoch ?? 0;
     const media = this.newMedia(session);
     // The media's requests first, ahead of the case flow's and of the call screen's first render.
     const starting = media.start();
@@ -564,9 +569,10 @@ export class BoothCall {
    * the same camera, microphone and document camera — the call, the case and
    * the screen stay; the resident sees the agent again in a moment.
    */
-  private async resetMedia(sessionId: string): Promise<void> {
+  private async resetMedia(sessionId: string, epoch: number): Promise<void> {
     const session = this.state.session;
-    if (this.state.phase !== 'in-call' || session?.sessionId !== sessionId) return;
+    if (this.state.phase !== 'in-call' || session?.sessionId !== sessionId || epoch <= this.mediaEpoch) return;
+    this.mediaEpoch = epoch;
     console.warn('media server changed; reconnecting the call media');
     this.ice?.dispose();
     this.media?.close();

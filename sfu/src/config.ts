@@ -31,6 +31,8 @@ const Env = z.object({
   NODE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
   /** This node's own address for operators (shown in the node list); optional. */
   NODE_URL: z.string().url().optional(),
+  /** Where a new session goes: the least-loaded live node (default), or the answering agent's node. */
+  PLACEMENT: z.enum(['least-loaded', 'local']).default('least-loaded'),
   /** UDP ports the recorders' ffmpeg inputs use (RTP and RTCP pairs). */
   RECORD_PORT_MIN: port.default(30000),
   RECORD_PORT_MAX: port.default(30999),

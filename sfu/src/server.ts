@@ -39,6 +39,9 @@ import { createStatsApi } from './http/stats-api';
 import { createBoothApi, createNodeApi } from './http/booth-api';
 import type { SupervisionFigures } from './http/metrics';
 import { NodeRegistry } from './cluster/nodes';
+import { NodeRpc } from './cluster/rpc';
+import { SessionDirectory } from './cluster/session-directory';
+import { Cluster } from './cluster/cluster';
 import { VisitLog } from './stats/visit-log';
 import { Fleet } from './supervision/fleet';
 import { Dashboard, SUPERVISOR_ROOM } from './supervision/dashboard';
@@ -74,6 +77,7 @@ export interface RunningServer {
 }
 
 const census = new MediaCensus(); // one per process: mediasoup's observer is global
+let serversInProcess = 0;
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.LOG_LEVEL);
@@ -125,7 +129,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const feedback = new FeedbackStore(redis.redis);
   const visits = new VisitLog(redis.redis);
   const fleet = new Fleet(redis.redis);
-  const nodeId = config.NODE_ID ?? `${os.hostname()}-${process.pid}`;
+  // Unique per server, also when a process runs several (tests): each node listens on its own channel.
+  const nodeId = config.NODE_ID ?? `${os.hostname()}-${process.pid}${++serversInProcess > 1 ? `-${serversInProcess}` : ''}`;
+  const directory = new SessionDirectory(redis.redis, nodeId);
+  const rpc = new NodeRpc({ redis: redis.redis, sub: watch(redis.redis.duplicate(), log), nodeId, log });
+  await rpc.start();
   // The call service is made below; the dashboard reaches its queue figures through this.
   let callsRef: CallService | undefined;
   const dashboard = new Dashboard({
@@ -160,6 +168,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     visits,
     supervision: dashboard,
     nodeId,
+    directory,
     reconnectGraceMs: config.RECONNECT_GRACE_S * 1000,
     onInterpreterJoined: ({ sessionId, boothId, interpreterId }) =>
       void cases?.noteInterpreter(boothId, sessionId, interpreterId).catch((err) => log.error({ err, sessionId }, 'case not told about the interpreter')),
@@ -192,6 +201,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   };
   nodes.onDrainTick = () => void sendOnIdle().catch((err) => log.warn({ err }, 'could not send clients on'));
   dashboard.nodes = () => nodes.list();
+  const cluster = new Cluster({ nodeId, directory, rpc, nodes, calls, router, log, placement: config.PLACEMENT });
   attachSignaling(io, calls, tokens, log, captions, {
     heartbeat: async (boothId, hb) => {
       dashboard.noteBooth(boothId);
@@ -203,7 +213,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       if (user.role === 'booth') dashboard.noteBooth(user.userId);
       if (user.role === 'booth') void fleet.beat(user.userId, {}).then((news) => news && dashboard.changed(), (err) => log.warn({ err }, 'booth heartbeat not stored'));
     },
-  }, { draining: () => nodes.draining, sentOn: (u) => sentOn.has(userRoom(u)) });
+  }, { draining: () => nodes.draining, sentOn: (u) => sentOn.has(userRoom(u)) }, cluster);
   nodes.start();
   const uploads = new Uploads(redis.redis, config.DATA_DIR, { maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024, chunkBytes: 1024 * 1024 });
   const api = createApi({
@@ -238,7 +248,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       root: recording.root,
       redis: redis.redis,
       log,
-      live: (id) => calls.recordingDir(id) !== undefined,
+      // (A session in the directory is running on a node, or about to be taken over by one.)
+      live: async (id) => calls.recordingDir(id) !== undefined || (await directory.owner(id)) !== undefined,
       onRecovered: (id, endedAt, m) => recordingIndex.finish(id, endedAt, playbackOf(m)),
     }).catch((err) => log.error({ err }, 'recording recovery failed'));
   recover();
@@ -260,7 +271,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   api.use(
     '/cases',
-    createCaseApi({ cases, catalog, tokens, accounts, uploads, publicUrl: config.PUBLIC_URL, agentOfBooth: (b) => calls.agentOfBooth(b), sessionOfBooth: (b) => calls.sessionOfBooth(b) }),
+    createCaseApi({ cases, catalog, tokens, accounts, uploads, publicUrl: config.PUBLIC_URL, boothCall: (b) => calls.boothCall(b) }),
   );
   api.use('/progress', createProgressApi(cases, feedback));
   if (recording) {
@@ -333,10 +344,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
         clearInterval(recoveryTimer);
         clearInterval(overdue);
         dashboard.close();
+        cluster.close();
         await nodes.stop();
         await calls.closeAndFlush('server-shutdown');
         await io.close(); // also closes httpServer
         pool!.close();
+        await rpc.close();
         // quit (not disconnect): replies still on their way (the adapter's last publishes) arrive instead of rejecting unhandled.
         await Promise.all([pub.quit().catch(() => pub.disconnect()), sub.quit().catch(() => sub.disconnect())]);
         await redis.close();

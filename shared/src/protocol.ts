@@ -231,6 +231,12 @@ export interface SessionInfo {
   startedAt: number;
   /** The session is recorded (policy); tell the resident on screen (录像中). */
   recording: boolean;
+  /**
+   * The session's media incarnation: it grows when the session's media is
+   * re-created (its worker died, or another node took it over). A party that
+   * resumes and finds a newer epoch than its media opens its media again.
+   */
+  mediaEpoch?: number;
   you: PartyInfo;
   parties: PartyInfo[];
 }

@@ -44,6 +44,7 @@ import { SessionRecorder, type RecorderDeps } from '../recording/session-recorde
 import { playbackOf, type RecordingIndex } from '../recording/recording-index';
 import type { VisitLog } from '../stats/visit-log';
 import { auditEntry } from '../recording/retention';
+import type { SessionDirectory, SessionRecord } from '../cluster/session-directory';
 
 export type SignalingServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type User = Pick<SocketData, 'role' | 'userId' | 'name'>;
@@ -90,6 +91,8 @@ export interface CallServiceDeps {
   supervision?: { changed(): void; publishSessions(node: string, sessions: LiveSession[]): Promise<void> };
   /** This sfu process (sessions in progress name their node). */
   nodeId?: string;
+  /** Where sessions live in the cluster (absent: this node alone knows its sessions). */
+  directory?: SessionDirectory;
   /** An interpreter joined a booth's session (the booth's open cases note it). */
   onInterpreterJoined?: (info: { sessionId: string; boothId: string; interpreterId: string }) => void;
 }
@@ -101,7 +104,7 @@ export class CallService implements PartyNotifier {
   /** The interpreter ticket of each session (waiting, ringing or joined). */
   private readonly interpreters = new Map<string, string>();
   /** What supervisors see of each session besides its parties. */
-  private readonly sessionMeta = new Map<string, { boothId: string; boothName: string; matterName: string }>();
+  private readonly sessionMeta = new Map<string, { boothId: string; boothName: string; matterId: string; matterName: string }>();
   /** The sign language last asked for in each session (a later request without one asks for the same). */
   private readonly signVariants = new Map<string, SignVariant>();
   /** Recordings being finished after their session closed (tests and shutdown wait on these). */
@@ -242,7 +245,7 @@ export class CallService implements PartyNotifier {
     }
     session.onRouterLost = () => void this.recreateMedia(session);
     this.startRecording(session, ticket);
-    this.sessionMeta.set(sessionId, { boothId: ticket.boothId, boothName: ticket.boothName, matterName: ticket.matterName });
+    this.sessionMeta.set(sessionId, { boothId: ticket.boothId, boothName: ticket.boothName, matterId: ticket.matterId, matterName: ticket.matterName });
     await this.d.visits
       ?.answered(sessionId, { visitId: ticket.ticketId, boothId: ticket.boothId, matterId: ticket.matterId, departmentId: await this.departmentOf(ticket.matterId), requestedAt: ticket.enqueuedAt, agentId: agent.userId })
       .catch((err) => this.d.log.error({ err, sessionId }, 'visit not recorded'));
@@ -252,20 +255,155 @@ export class CallService implements PartyNotifier {
     this.sessions.set(sessionId, session);
     this.sessionOfUser.set(userRoom(booth), session);
     this.sessionOfUser.set(userRoom(agent), session);
+    this.whenClosed(session);
+    await this.d.directory?.create(this.recordOf(session)).catch((err) => this.d.log.error({ err, sessionId }, 'session not entered in the directory (no takeover if this node dies)'));
+    this.d.log.info({ sessionId, callId, agentId: agent.userId, boothId: ticket.boothId, matter: ticket.matterId }, 'call answered, session created');
+
+    const info = (you: Party): SessionInfo => ({ sessionId, callId, startedAt: session.startedAt, recording: !!this.d.recording, mediaEpoch: session.mediaEpoch, you: you.info, parties: session.partyInfos(you) });
+    this.notify(boothParty, 'call:started', info(boothParty));
+    await this.sendAgentState(agent.userId);
+    this.publishSoon();
+    if (ticket.needsSign) void this.requestInterpreter(booth, sessionId, ticket.signVariant).catch((err) => this.d.log.error({ err, sessionId }, 'could not request an interpreter'));
+    return info(agentParty);
+  }
+
+  private whenClosed(session: Session): void {
     session.onClose = (reason) => {
       const done = this.onSessionClosed(session, reason)
         .catch((err) => this.d.log.error({ err, sessionId: session.id }, 'closing the session record failed'))
         .finally(() => this.closingSessions.delete(done));
       this.closingSessions.add(done);
     };
-    this.d.log.info({ sessionId, callId, agentId: agent.userId, boothId: ticket.boothId, matter: ticket.matterId }, 'call answered, session created');
+  }
 
-    const info = (you: Party): SessionInfo => ({ sessionId, callId, startedAt: session.startedAt, recording: !!this.d.recording, you: you.info, parties: session.partyInfos(you) });
-    this.notify(boothParty, 'call:started', info(boothParty));
-    await this.sendAgentState(agent.userId);
+  // ── the cluster: sessions other nodes can reach and take over ─────────────
+
+  /** What another node needs to take the session over. */
+  private recordOf(session: Session): SessionRecord {
+    const meta = this.sessionMeta.get(session.id);
+    const sign = this.signVariants.get(session.id);
+    const interp = this.interpreters.get(session.id);
+    return {
+      sessionId: session.id,
+      callId: session.callId,
+      startedAt: session.startedAt,
+      boothId: meta?.boothId ?? '',
+      boothName: meta?.boothName ?? '',
+      matterId: meta?.matterId ?? '',
+      matterName: meta?.matterName ?? '',
+      parties: [...session.parties.values()].map((p) => ({ ...p.info, room: p.address })),
+      interpreterIds: [...session.interpreterIds],
+      ...(interp ? { interpreterTicket: interp } : {}),
+      ...(sign ? { signVariant: sign } : {}),
+    };
+  }
+
+  /** Saves the session's record after a change (`left`: rooms of parties who left); a session this node lost is dropped. */
+  private async persist(session: Session, left: string[] = []): Promise<void> {
+    if (!this.d.directory || session.isClosed) return;
+    const owned = await this.d.directory.save(this.recordOf(session), left).catch((err) => {
+      this.d.log.error({ err, sessionId: session.id }, 'session record not saved');
+      return true;
+    });
+    if (!owned) this.dropLost(session);
+  }
+
+  /**
+   * Another node took this session over (this node was thought dead: its Redis
+   * connection dropped, or it stalled for longer than NODE_DEAD_AFTER_MS): the
+   * media here goes quietly, the call lives on there.
+   */
+  private dropLost(session: Session): void {
+    if (session.isClosed) return;
+    this.d.log.error({ sessionId: session.id }, 'session taken over by another node; dropping the copy here');
+    session.abandon();
+    this.sessions.delete(session.id);
+    for (const [k, s] of this.sessionOfUser) if (s === session) this.sessionOfUser.delete(k);
+    this.sessionMeta.delete(session.id);
+    this.interpreters.delete(session.id);
+    this.signVariants.delete(session.id);
+    const rec = this.recorders.get(session.id);
+    this.recorders.delete(session.id);
+    void rec?.handOff().catch((err) => this.d.log.error({ err, sessionId: session.id }, 'recording not handed off cleanly'));
     this.publishSoon();
-    if (ticket.needsSign) void this.requestInterpreter(booth, sessionId, ticket.signVariant).catch((err) => this.d.log.error({ err, sessionId }, 'could not request an interpreter'));
-    return info(agentParty);
+  }
+
+  /** Every few seconds: sessions here that another node has taken over are dropped. */
+  async checkOwnership(): Promise<void> {
+    const dir = this.d.directory;
+    if (!dir || this.closing) return;
+    for (const s of [...this.sessions.values()]) {
+      const o = await dir.owner(s.id);
+      if (o && o.node !== dir.nodeId && this.sessions.get(s.id) === s) this.dropLost(s);
+    }
+  }
+
+  /** Whether this node holds the session now. */
+  hasSession(sessionId: string): boolean {
+    const s = this.sessions.get(sessionId);
+    return !!s && !s.isClosed;
+  }
+
+  /**
+   * Takes over a session whose node died: claims it in the directory (one node
+   * wins), re-creates it here on a new router with the same parties, call,
+   * chat, interpreter request and recording (continued in the same folder),
+   * and tells every party 'media:reset' — their apps open their media again
+   * here. Parties not connected anywhere get the usual reconnection grace.
+   * Returns whether this node holds the session now.
+   */
+  async adopt(sessionId: string, fromNode: string): Promise<boolean> {
+    const dir = this.d.directory;
+    if (!dir || this.closing) return false;
+    if (this.hasSession(sessionId)) return true;
+    const t0 = Date.now();
+    const claimed = await dir.claim(sessionId, fromNode);
+    if (!claimed) return this.hasSession(sessionId);
+    const { epoch, record: rec } = claimed;
+    let media: Awaited<ReturnType<WorkerPool['createRouter']>>;
+    try {
+      media = await this.d.pool.createRouter(mediaCodecs);
+    } catch (err) {
+      this.d.log.error({ err, sessionId }, 'could not take over a session of a dead node (no media worker); ending the call');
+      for (const p of rec.parties) this.emitTo(p.room, 'call:ended', { sessionId, reason: 'media-failure' });
+      await dir.remove(sessionId, rec.parties.map((p) => p.room));
+      await this.d.router.finish(rec.callId).catch(() => undefined);
+      return false;
+    }
+    const session = new Session(sessionId, rec.callId, media.router, media.webRtcServer, this, { startedAt: rec.startedAt, mediaEpoch: epoch });
+    session.onRouterLost = () => void this.recreateMedia(session);
+    for (const { room, ...info } of rec.parties) {
+      session.restoreParty(info, room);
+      this.sessionOfUser.set(room, session);
+    }
+    for (const id of rec.interpreterIds) session.interpreterIds.add(id);
+    if (rec.interpreterTicket) this.interpreters.set(sessionId, rec.interpreterTicket);
+    if (rec.signVariant) this.signVariants.set(sessionId, rec.signVariant);
+    this.sessionMeta.set(sessionId, { boothId: rec.boothId, boothName: rec.boothName, matterId: rec.matterId, matterName: rec.matterName });
+    this.sessions.set(sessionId, session);
+    this.whenClosed(session);
+    this.startRecording(session, rec, { epoch });
+    for (const p of session.parties.values()) this.notify(p, 'media:reset', { sessionId, epoch });
+    this.d.log.error({ sessionId, from: fromNode, epoch, ms: Date.now() - t0 }, 'session of a dead node taken over; parties told to reconnect media');
+    // Parties whose connection went with the dead node and is not back yet: waited for as usual.
+    for (const p of session.parties.values()) {
+      if (p.info.role === 'recorder') continue;
+      const user: User = { role: p.info.role as User['role'], userId: p.info.userId, name: p.info.name };
+      if ((await this.d.io.in(p.address).fetchSockets()).length === 0) await this.userGone(user);
+    }
+    this.publishSoon();
+    return true;
+  }
+
+  /** The booth's running call anywhere in the cluster: its session and agent. */
+  async boothCall(boothId: string): Promise<{ sessionId: string; agentId?: string } | undefined> {
+    const room = userRoom({ role: 'booth', userId: boothId });
+    const local = this.sessionOfUser.get(room);
+    if (local && !local.isClosed) return { sessionId: local.id, agentId: [...local.parties.values()].find((p) => p.info.role === 'agent')?.info.userId };
+    const where = await this.d.directory?.whereIs(room);
+    const rec = where && (await this.d.directory!.record(where.sessionId));
+    if (!rec) return undefined;
+    return { sessionId: rec.sessionId, agentId: rec.parties.find((p) => p.role === 'agent')?.userId };
   }
 
   /** Hands the resident to another agent or skill queue; the call goes on meanwhile. */
@@ -319,13 +457,14 @@ export class CallService implements PartyNotifier {
         this.sessionOfUser.delete(userRoom({ role: 'agent', userId: party.info.userId }));
       }
     }
+    await this.persist(session, [userRoom({ role: 'agent', userId: tr.fromAgentId })]);
     await this.replayChat(session.id, joined);
     const prevAgent = await this.d.router.finish(previousCallId);
     if (prevAgent) await this.sendAgentState(prevAgent);
     await this.sendAgentState(agent.userId);
     this.d.log.info({ sessionId: session.id, from: tr.fromAgentId, to: agent.userId }, 'transfer completed');
     this.publishSoon();
-    return { sessionId: session.id, callId: ticket.ticketId, startedAt: session.startedAt, recording: !!this.d.recording, you: joined.info, parties: session.partyInfos() };
+    return { sessionId: session.id, callId: ticket.ticketId, startedAt: session.startedAt, recording: !!this.d.recording, mediaEpoch: session.mediaEpoch, you: joined.info, parties: session.partyInfos() };
   }
 
   async decline(agent: User, callId: string): Promise<void> {
@@ -356,6 +495,7 @@ export class CallService implements PartyNotifier {
       for (const p of session.parties.values()) this.notify(p, 'interp:status', { sessionId, state: 'left', name: user.name });
     }
     if (user.role === 'supervisor') await auditEntry(this.d.redis, this.d.router.prefix, { who: `supervisor:${user.userId}`, action: 'monitor-left', sessionId });
+    await this.persist(session, [userRoom(user)]);
     this.publishSoon();
   }
 
@@ -389,6 +529,7 @@ export class CallService implements PartyNotifier {
     // Nobody free signs this variant: any available interpreter (or the first to become available).
     const offeredTo = joined.offeredTo ?? (await this.d.router.relax(ticket.ticketId));
     this.interpreters.set(sessionId, ticket.ticketId);
+    await this.persist(session);
     this.d.log.info({ sessionId, by: user.userId, signVariant, offeredTo, sameVariant: joined.offeredTo !== undefined }, 'interpreter requested');
     if (offeredTo) await this.sendOffer(offeredTo, ticket.ticketId);
     const pos = await this.positionOf(ticket);
@@ -412,11 +553,12 @@ export class CallService implements PartyNotifier {
     const booth = [...session.parties.values()].find((p) => p.info.role === 'booth');
     if (booth) this.d.onInterpreterJoined?.({ sessionId: session.id, boothId: booth.info.userId, interpreterId: interp.userId });
     for (const p of session.parties.values()) if (p !== party) this.notify(p, 'interp:status', { sessionId: session.id, state: 'joined', name: interp.name });
+    await this.persist(session);
     await this.sendAgentState(interp.userId);
     this.d.log.info({ sessionId: session.id, interpreter: interp.userId, callId: ticket.ticketId }, 'interpreter joined');
     await this.replayChat(session.id, party);
     this.publishSoon();
-    return { sessionId: session.id, callId: ticket.ticketId, startedAt: session.startedAt, recording: !!this.d.recording, you: party.info, parties: session.partyInfos() };
+    return { sessionId: session.id, callId: ticket.ticketId, startedAt: session.startedAt, recording: !!this.d.recording, mediaEpoch: session.mediaEpoch, you: party.info, parties: session.partyInfos() };
   }
 
   /** The session and party of a user; NOT_IN_SESSION unless the user is a party of it. */
@@ -481,7 +623,7 @@ export class CallService implements PartyNotifier {
     const { session, party } = this.partyOf(user, sessionId);
     this.userBack(user);
     await this.replayChat(session.id, party);
-    return { sessionId: session.id, callId: session.callId, startedAt: session.startedAt, recording: !!this.d.recording, you: party.info, parties: session.partyInfos(party) };
+    return { sessionId: session.id, callId: session.callId, startedAt: session.startedAt, recording: !!this.d.recording, mediaEpoch: session.mediaEpoch, you: party.info, parties: session.partyInfos(party) };
   }
 
   /** 'media:restartIce' on one of the party's own transports. */
@@ -547,8 +689,15 @@ export class CallService implements PartyNotifier {
         router.close();
         return;
       }
-      session.rebind(router, webRtcServer);
-      this.recorders.get(session.id)?.setRouter(router);
+      // The media epoch is the cluster's (a later takeover continues from it).
+      const epoch = this.d.directory ? await this.d.directory.bumpEpoch(session.id).catch(() => session.mediaEpoch + 1) : session.mediaEpoch + 1;
+      if (epoch < 0) {
+        router.close();
+        this.dropLost(session);
+        return;
+      }
+      session.rebind(router, webRtcServer, epoch);
+      this.recorders.get(session.id)?.setRouter(router, epoch);
       for (const p of session.parties.values()) this.notify(p, 'media:reset', { sessionId: session.id, epoch: session.mediaEpoch });
       this.d.log.warn({ sessionId: session.id, epoch: session.mediaEpoch, ms: Date.now() - t0 }, 'session media re-created on a new worker; parties told to reconnect media');
     } catch (err) {
@@ -560,14 +709,14 @@ export class CallService implements PartyNotifier {
   // ── recording ─────────────────────────────────────────────────────────────
 
   /** Every session is recorded when configured; the recorder follows the session's producers. */
-  private startRecording(session: Session, call: { boothId: string; boothName: string; matterId: string; matterName: string }): void {
+  private startRecording(session: Session, call: { boothId: string; boothName: string; matterId: string; matterName: string }, resume?: { epoch: number }): void {
     if (!this.d.recording) return;
-    const rec = new SessionRecorder(session.id, session.router, { ...this.d.recording, redis: this.d.redis, log: this.d.log });
+    const rec = new SessionRecorder(session.id, session.router, { ...this.d.recording, redis: this.d.redis, log: this.d.log }, resume);
     this.recorders.set(session.id, rec);
     const index = this.d.recordingIndex;
     if (index) {
       const logged = (p: Promise<void>) => void p.catch((err) => this.d.log.error({ err, sessionId: session.id }, 'recording index not updated'));
-      logged(index.start({ sessionId: session.id, callId: session.callId, startedAt: session.startedAt, boothId: call.boothId, boothName: call.boothName, matterId: call.matterId, matterName: call.matterName }));
+      if (!resume) logged(index.start({ sessionId: session.id, callId: session.callId, startedAt: session.startedAt, boothId: call.boothId, boothName: call.boothName, matterId: call.matterId, matterName: call.matterName }));
       session.onPartyJoined = (p) => logged(index.partyJoined(session.id, p));
       session.onPartyLeft = (p) => logged(index.partyLeft(session.id, p));
     }
@@ -579,20 +728,10 @@ export class CallService implements PartyNotifier {
     session.onProducerClosed = (producerId) => void rec.removeProducer(producerId);
   }
 
-  /** The agent in a call with a booth on this node, if any. */
-  agentOfBooth(boothId: string): string | undefined {
-    const s = this.sessionOfUser.get(userRoom({ role: 'booth', userId: boothId }));
-    return s && [...s.parties.values()].find((p) => p.info.role === 'agent')?.info.userId;
-  }
-
   /** Whether a user is a party of a session on this node. */
   inCall(user: Pick<User, 'role' | 'userId'>): boolean {
     const s = this.sessionOfUser.get(userRoom(user));
     return !!s && !s.isClosed;
-  }
-
-  sessionOfBooth(boothId: string): string | undefined {
-    return this.sessionOfUser.get(userRoom({ role: 'booth', userId: boothId }))?.id;
   }
 
   recordingDir(sessionId: string): string | undefined {
@@ -639,11 +778,12 @@ export class CallService implements PartyNotifier {
       party = session.addParty({ role: 'supervisor', userId: sup.userId, name: sup.name, silent: true }, userRoom(sup));
       this.sessionOfUser.set(userRoom(sup), session);
       await auditEntry(this.d.redis, this.d.router.prefix, { who: `supervisor:${sup.userId}`, action: 'monitor-joined', sessionId });
+      await this.persist(session);
       this.d.log.info({ sessionId, supervisor: sup.userId }, 'supervisor monitoring');
       await this.replayChat(session.id, party);
       this.publishSoon();
     }
-    return { sessionId: session.id, callId: session.callId, startedAt: session.startedAt, recording: !!this.d.recording, you: party.info, parties: session.partyInfos(party) };
+    return { sessionId: session.id, callId: session.callId, startedAt: session.startedAt, recording: !!this.d.recording, mediaEpoch: session.mediaEpoch, you: party.info, parties: session.partyInfos(party) };
   }
 
   /** A party who joins late (interpreter, next agent, supervisor) gets the chat so far; staff also the whispers. */
@@ -851,6 +991,10 @@ export class CallService implements PartyNotifier {
 
   private async onSessionClosed(session: Session, reason: CallEndReason): Promise<void> {
     this.sessions.delete(session.id);
+    // Out of the directory first: an ended session is never taken over.
+    await this.d.directory
+      ?.remove(session.id, [...session.parties.values()].map((p) => p.address))
+      .catch((err) => this.d.log.error({ err, sessionId: session.id }, 'session not removed from the directory'));
     const rec = this.recorders.get(session.id);
     if (rec) {
       this.recorders.delete(session.id);

@@ -25,10 +25,8 @@ export interface CaseApiDeps {
   accounts: Accounts;
   uploads: Uploads;
   publicUrl?: string;
-  /** The agent in a call with this booth now, if any (new cases are assigned to it). */
-  agentOfBooth(boothId: string): string | undefined;
-  /** The session of the booth's running call, if any (the case is tied to it). */
-  sessionOfBooth(boothId: string): string | undefined;
+  /** The booth's running call on any node, if any: the case is tied to its session and assigned to its agent. */
+  boothCall(boothId: string): Promise<{ sessionId: string; agentId?: string } | undefined>;
 }
 
 const caseNo = z.string().regex(/^\d{19}$/, 'case number: 19 digits');
@@ -56,7 +54,8 @@ export function createCaseApi(d: CaseApiDeps): Router {
     const boothId = who.role === 'booth' ? who.userId : body.boothId;
     if (!boothId) throw new AppError(ErrorCode.BadRequest, 'boothId is required when an agent opens a case');
     // Idempotent per call: a booth retrying after a lost answer gets the case it already opened in this session.
-    const sessionId = d.sessionOfBooth(boothId);
+    const call = await d.boothCall(boothId);
+    const sessionId = call?.sessionId;
     if (who.role === 'booth' && sessionId) {
       const open = (await d.cases.listForBooth(boothId, 10)).find((c) => c.sessionId === sessionId && c.matterId === matter.id && !isFinal(c.state));
       if (open) return send(req, open);
@@ -66,7 +65,7 @@ export function createCaseApi(d: CaseApiDeps): Router {
         matter,
         catalogVersion: (await d.catalog.current()).version,
         boothId,
-        agentId: who.role === 'agent' ? who.userId : d.agentOfBooth(boothId),
+        agentId: who.role === 'agent' ? who.userId : call?.agentId,
         sessionId,
         applicant: body.applicant,
         phone: body.phone,

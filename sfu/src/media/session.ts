@@ -56,7 +56,7 @@ function sees(viewer: Party, party: Party): boolean {
 
 export class Session {
   readonly parties = new Map<string, Party>();
-  readonly startedAt = Date.now();
+  readonly startedAt: number;
   /** Interpreters who were present at some point (for the case and the rating). */
   readonly interpreterIds = new Set<string>();
   private closed = false;
@@ -85,7 +85,11 @@ export class Session {
     public router: types.Router,
     private webRtcServer: types.WebRtcServer,
     private readonly notifier: PartyNotifier,
+    /** A session taken over from another node keeps its start and continues its media epochs. */
+    resumed?: { startedAt: number; mediaEpoch: number },
   ) {
+    this.startedAt = resumed?.startedAt ?? Date.now();
+    this.mediaEpoch = resumed?.mediaEpoch ?? 0;
     this.watchRouter(router);
   }
 
@@ -100,14 +104,14 @@ export class Session {
    * transports, producers and consumers are gone with the old one (the parties
    * open new ones); who is in the call, the chat and the call record stay.
    */
-  rebind(router: types.Router, webRtcServer: types.WebRtcServer): void {
+  rebind(router: types.Router, webRtcServer: types.WebRtcServer, epoch = this.mediaEpoch + 1): void {
     if (this.closed) {
       router.close();
       return;
     }
     this.router = router;
     this.webRtcServer = webRtcServer;
-    this.mediaEpoch++;
+    this.mediaEpoch = epoch;
     for (const party of this.parties.values()) {
       party.closeMedia();
       party.announced.clear();
@@ -124,6 +128,13 @@ export class Session {
     for (const other of this.parties.values()) if (sees(other, party)) this.notifier.notify(other, 'session:partyJoined', party.info);
     this.parties.set(party.id, party);
     this.onPartyJoined(party.info);
+    return party;
+  }
+
+  /** A party of a session taken over from another node: same id, nobody told (they are told 'media:reset'). */
+  restoreParty(info: PartyInfo, address: string): Party {
+    const party = new Party(info, address);
+    this.parties.set(party.id, party);
     return party;
   }
 
@@ -267,6 +278,18 @@ export class Session {
     }
     this.router.close();
     this.onClose(reason);
+  }
+
+  /**
+   * This node lost the session to another (it was taken over while this node
+   * was thought dead): its media here goes, silently — the parties are in the
+   * call on the other node, and the call record is the other node's.
+   */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const party of this.parties.values()) party.closeMedia();
+    this.router.close();
   }
 
   /** Producer ids per party, for supervision and tests. */

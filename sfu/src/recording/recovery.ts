@@ -26,8 +26,8 @@ export interface RecoveryDeps {
   redis: Redis;
   log: Logger;
   prefix?: string;
-  /** Sessions this process is recording now (never touched). */
-  live: (sessionId: string) => boolean;
+  /** Sessions being recorded now, here or on another node (never touched). */
+  live: (sessionId: string) => boolean | Promise<boolean>;
   /** A folder untouched for this long is no longer being written (default 15 s). */
   quietMs?: number;
   /** Called for each recovered session (e.g. to update the recording index). */
@@ -58,7 +58,7 @@ export async function recoverRecordings(d: RecoveryDeps, now = Date.now()): Prom
   const recovered: string[] = [];
   for (const sessionId of fs.readdirSync(d.root)) {
     const dir = path.join(d.root, sessionId);
-    if (d.live(sessionId) || !fs.statSync(dir).isDirectory() || fs.existsSync(path.join(dir, 'closed.json'))) continue;
+    if (!fs.statSync(dir).isDirectory() || fs.existsSync(path.join(dir, 'closed.json')) || (await d.live(sessionId))) continue;
     const files = fs.readdirSync(dir);
     const lastWrite = Math.max(...files.map((f) => fs.statSync(path.join(dir, f)).mtimeMs), fs.statSync(dir).mtimeMs);
     if (now - lastWrite < (d.quietMs ?? 15_000)) continue;

@@ -10,11 +10,16 @@ import type { types } from 'mediasoup';
 import type { Redis } from 'ioredis';
 import type { PartyInfo, TrackSource } from '@xiaowu/shared';
 import type { Logger } from '../log';
-import { GENESIS, appendSegment } from './manifest';
+import { GENESIS, appendSegment, readManifest } from './manifest';
 import type { PortPool } from './port-pool';
 import { TrackRecorder } from './track-recorder';
 import { muxSession, type MuxResult } from './mux';
 import { packetsIn, setAside } from './recovery';
+
+/** A segment file: `<track>-<5 digits>.mkv`. */
+const LEFTOVER = /^(.+)-(\d{5})\.mkv$/;
+/** An orphaned recorder ffmpeg stops ~2 s after its packets do: its files are quiet after this. */
+const LEFTOVER_QUIET_MS = 4000;
 
 export interface RecorderDeps {
   pool: PortPool;
@@ -43,12 +48,34 @@ export class SessionRecorder {
     readonly sessionId: string,
     private router: types.Router,
     private readonly d: RecorderDeps,
+    /**
+     * A session taken over from a node that died: the recording goes on in the
+     * same folder (DATA_DIR is shared by the nodes) and the same manifest chain,
+     * its tracks named by the media epoch (`-m<epoch>`); the dead node's last
+     * segments, closed by its orphaned ffmpegs, are hashed onto the chain once
+     * they are quiet.
+     */
+    resume?: { epoch: number },
   ) {
     this.dir = path.join(d.root, sessionId);
     fs.mkdirSync(this.dir, { recursive: true });
-    fs.writeFileSync(path.join(this.dir, 'session.json'), JSON.stringify({ sessionId, startedAt: Date.now(), segmentSeconds: d.segmentSeconds }));
+    const meta = path.join(this.dir, 'session.json');
+    if (!resume || !fs.existsSync(meta)) fs.writeFileSync(meta, JSON.stringify({ sessionId, startedAt: Date.now(), segmentSeconds: d.segmentSeconds }));
+    if (resume) {
+      this.epoch = resume.epoch;
+      const entries = readManifest(this.dir);
+      for (const e of entries) this.hashed.add(e.file);
+      this.seq = entries.length;
+      this.prev = entries.at(-1)?.hash ?? GENESIS;
+      this.leftovers = true;
+      this.leftoverTimer = setTimeout(() => this.collectLeftovers(false), LEFTOVER_QUIET_MS + 1000);
+    }
     this.poll = setInterval(() => this.collect(false), 2000);
   }
+
+  /** Whether segments of an earlier node may lie in the folder (a taken-over session). */
+  private leftovers = false;
+  private leftoverTimer?: NodeJS.Timeout;
 
   get trackCount(): number {
     return this.tracks.size;
@@ -63,9 +90,9 @@ export class SessionRecorder {
 
   /** Media re-created after a worker death: later tracks are recorded from this router, as new track files. */
   private epoch = 0;
-  setRouter(router: types.Router): void {
+  setRouter(router: types.Router, epoch = this.epoch + 1): void {
     this.router = router;
-    this.epoch++;
+    this.epoch = epoch;
   }
 
   async addProducer(party: PartyInfo, producer: types.Producer, source: TrackSource): Promise<void> {
@@ -100,11 +127,27 @@ export class SessionRecorder {
     return (this.stopping ??= this.finish());
   }
 
+  /**
+   * This node lost the session to another node (which records on): the tracks
+   * stop cleanly and their segments join the chain; no `closed.json`, no mux —
+   * the session's recording is finished by the node that has it now.
+   */
+  async handOff(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.poll);
+    clearTimeout(this.leftoverTimer);
+    await Promise.all([...this.tracks.values()].map((t) => t.stop()));
+    this.collect(true);
+    await this.chain;
+  }
+
   private async finish(): Promise<void> {
     this.stopped = true;
     clearInterval(this.poll);
+    clearTimeout(this.leftoverTimer);
     await Promise.all([...this.tracks.values()].map((t) => t.stop()));
     this.collect(true);
+    if (this.leftovers) this.collectLeftovers(true);
     await this.chain;
     fs.writeFileSync(path.join(this.dir, 'closed.json'), JSON.stringify({ closedAt: Date.now(), segments: this.seq, head: this.prev }));
     // One playable file for the supervisor; the segments stay the evidence.
@@ -137,6 +180,33 @@ export class SessionRecorder {
           .finally(() => this.queued.delete(f));
       }
     }
+  }
+
+  /**
+   * Segments in the folder that no track of this recorder wrote and the chain
+   * lacks: those of the node that had the session before. Hashed once nothing
+   * has written to them for LEFTOVER_QUIET_MS (or all of them at the end).
+   */
+  private collectLeftovers(all: boolean): void {
+    const own = new Set([...this.tracks.values()].map((t) => `${t.track.name}-`));
+    const now = Date.now();
+    let waiting = false;
+    for (const f of fs.readdirSync(this.dir).filter((x) => LEFTOVER.test(x)).sort()) {
+      if (this.hashed.has(f) || [...own].some((p) => f.startsWith(p))) continue;
+      const full = path.join(this.dir, f);
+      if (!all && now - fs.statSync(full).mtimeMs < LEFTOVER_QUIET_MS) {
+        waiting = true;
+        continue;
+      }
+      this.hashed.add(f);
+      this.queued.set(f, now);
+      const track = LEFTOVER.exec(f)![1]!;
+      this.chain = this.chain
+        .then(() => this.append(track, f))
+        .catch((err) => this.d.log.error({ err, file: f }, 'could not add a segment of the previous node to the manifest'))
+        .finally(() => this.queued.delete(f));
+    }
+    if (waiting && !this.stopped) this.leftoverTimer = setTimeout(() => this.collectLeftovers(false), 1000);
   }
 
   private async append(track: string, file: string): Promise<void> {

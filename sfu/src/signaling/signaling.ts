@@ -29,6 +29,7 @@ import type { types } from 'mediasoup';
 
 import type { CaptionService } from '../captions/caption-service';
 import { captionView } from '../captions/session-view';
+import type { Cluster } from '../cluster/cluster';
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type Handler<K extends RequestName> = (user: User, payload: z.output<(typeof Requests)[K]>, socket: AppSocket) => Promise<Responses[K]>;
@@ -89,6 +90,8 @@ export function attachSignaling(
   captions: CaptionService,
   supervision?: SupervisionSignals,
   gate?: DrainGate,
+  /** Several nodes: requests about a session run on its node (cluster/cluster.ts). */
+  cluster?: Cluster,
 ): void {
   const handlers: { [K in RequestName]: Handler<K> } = {
     'call:request': (u, p) => calls.request(u, p),
@@ -154,6 +157,9 @@ export function attachSignaling(
     'chat:whisper': (u, p) => calls.whisper(u, p.sessionId, p.text),
   };
 
+  // Requests forwarded by another node run here as if their sender were connected here (no socket: never 'dashboard:watch').
+  cluster?.start((user, name, payload) => (handlers[name] as Handler<RequestName>)(user, payload as never, undefined as unknown as AppSocket));
+
   io.use((socket, next) => {
     const fail = (message: string) => {
       const err = new Error('invalid handshake credentials') as Error & { data: ErrorPayload };
@@ -185,7 +191,8 @@ export function attachSignaling(
       user.role === 'agent' || user.role === 'interpreter' ? calls.agentConnected(user).catch((err) => log.error({ err }, 'agent registration failed')) : Promise.resolve();
     log.debug({ role: user.role, userId: user.userId, sid: socket.id }, 'connected');
     // A party of a running call that lost its connection is back (the call was waiting for it).
-    calls.userBack(user);
+    if (cluster) cluster.userBack(user);
+    else calls.userBack(user);
     supervision?.connected(user);
 
     socket.onAny((event: string, ...args: unknown[]) => {
@@ -206,7 +213,8 @@ export function attachSignaling(
         }
         try {
           await ready;
-          const data = await (handlers[name] as Handler<RequestName>)(user, parsed.data as never, socket);
+          const local = () => (handlers[name] as Handler<RequestName>)(user, parsed.data as never, socket);
+          const data = cluster ? await cluster.run(user, name, parsed.data, local) : await local();
           ack?.({ ok: true, data });
         } catch (err) {
           if (err instanceof AppError) {
@@ -223,7 +231,7 @@ export function attachSignaling(
       if (calls.closing || gate?.sentOn(user)) return;
       void (async () => {
         const still = await io.in(userRoom(user)).fetchSockets();
-        if (still.length === 0) await calls.userGone(user);
+        if (still.length === 0) await (cluster ? cluster.userGone(user) : calls.userGone(user));
       })().catch((err) => log.error({ err, userId: user.userId }, 'cleanup after disconnect failed'));
     });
   });
