@@ -38,7 +38,7 @@ export async function startChildNode(env: Record<string, string>): Promise<Child
     url,
     process: child,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;

@@ -150,7 +150,8 @@ export class Cluster {
     const score = (n: LiveNode) => (n.sessions + recent(n.nodeId)) / Math.max(1, n.workers);
     let best = live.find((n) => n.nodeId === this.d.nodeId) ?? live[0]!;
     for (const n of live) if (score(n) < score(best)) best = n;
-    if (best.nodeId !== this.d.nodeId) this.placed.set(best.nodeId, [...(this.placed.get(best.nodeId) ?? []), now]);
+    // (Counted until the registry has caught up: a node's heartbeat is at most this old.)
+    this.placed.set(best.nodeId, [...(this.placed.get(best.nodeId) ?? []), now]);
     return best.nodeId;
   }
 

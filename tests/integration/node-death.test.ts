@@ -1,0 +1,180 @@
+/**
+ * Two sfu nodes on one Redis behind a load balancer; one is killed (SIGKILL)
+ * during calls. Its sessions are taken over by the other node: every party
+ * learns the new media epoch (a 'media:reset', or its resume after
+ * reconnecting through the load balancer), opens transports there, publishes
+ * and consumes again — measured from the kill, bar 5 s. No call ends; the
+ * queue (a waiting resident), the case opened during a call and the agents'
+ * states are intact; the calls then end normally and leave nothing behind.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallOffer, ProducerInfo, SessionInfo } from '@xiaowu/shared';
+import { SignalingClient } from '@xiaowu/shared/client';
+import { nextEvent, nextEventWhere, startTestServer, waitFor, type TestServer } from '../support/server';
+import { startTestRedis } from '../support/redis';
+import { startChildNode, type ChildNode } from '../support/child-node';
+import { startTcpBalancer, type TcpBalancer } from '../support/tcp-lb';
+import { DEMO_IDENTITY } from '../../booth-client/src/devices/id-card-reader';
+
+const CALLS = 6;
+const OPUS = {
+  mid: '0',
+  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 } }],
+  headerExtensions: [],
+  encodings: [{ ssrc: 1111 }],
+  rtcp: { cname: 'x', reducedSize: true },
+};
+
+async function publishMic(c: SignalingClient, sessionId: string): Promise<string> {
+  const t = await c.request('media:createTransport', { sessionId, direction: 'send' });
+  return (await c.request('media:produce', { transportId: t.id, kind: 'audio', rtpParameters: { ...OPUS, encodings: [{ ssrc: Math.floor(Math.random() * 1e9) }] }, source: 'mic' })).producerId;
+}
+
+/** Resolves once the party knows its session's media moved: a 'media:reset', or a resume (after its reconnect) with a newer epoch. */
+function mediaMoved(c: SignalingClient, sessionId: string, timeoutMs = 8_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`media of ${sessionId} not moved in ${timeoutMs} ms`)), timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      c.socket.off('connect', onConnect);
+      resolve();
+    };
+    const off = c.on('media:reset', (r) => {
+      if (r.sessionId === sessionId && r.epoch >= 1) done();
+    });
+    // What the apps do when their socket is back: resume the call.
+    const onConnect = () =>
+      void c.request('session:resume', { sessionId }).then(
+        (info) => (info.mediaEpoch ?? 0) >= 1 && done(),
+        () => undefined,
+      );
+    c.socket.on('connect', onConnect);
+  });
+}
+
+describe('an sfu node dies during calls', () => {
+  let redis: Awaited<ReturnType<typeof startTestRedis>>;
+  let a: ChildNode;
+  let b: TestServer;
+  let lb: TcpBalancer;
+  const clients: SignalingClient[] = [];
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    const env = { REDIS_URL: redis.url, RECORDING: 'off', RECONNECT_GRACE_S: '20' };
+    a = await startChildNode({ ...env, NODE_ID: 'node-a' });
+    b = await startTestServer({ ...env, NODE_ID: 'node-b' });
+    lb = await startTcpBalancer([a.url, b.url]);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await lb?.close();
+    await a?.stop();
+    await b?.close();
+    await redis?.close();
+  });
+
+  async function connect(token: string): Promise<SignalingClient> {
+    const c = new SignalingClient(lb.url, { token }, 5_000);
+    clients.push(c);
+    await new Promise<void>((resolve, reject) => {
+      c.socket.once('connect', () => resolve());
+      c.socket.once('connect_error', reject);
+    });
+    return c;
+  }
+
+  const owner = (sessionId: string) => redis.redis.hget(`{xw}:sess:${sessionId}`, 'node');
+
+  it(`takes the calls of a killed node over: every party publishes and consumes again within 5 s; queue and cases intact`, async () => {
+    const calls: Array<{ booth: SignalingClient; agent: SignalingClient; session: SessionInfo; boothToken: string; agentToken: string }> = [];
+    for (let i = 0; i < CALLS; i++) {
+      const agentToken = await b.staff({ username: `agent-nd-${i}`, skills: ['shebao'] });
+      const agent = await connect(agentToken);
+      const boothToken = (await b.booth(`booth-nd-${i}`)).token;
+      const booth = await connect(boothToken);
+      await agent.request('agent:setState', { state: 'available' });
+      const offer = nextEvent<CallOffer>(agent, 'call:offer');
+      await booth.request('call:request', { matterId: 'shebao-card-reissue' });
+      const session = await agent.request('call:answer', { callId: (await offer).callId });
+      await publishMic(booth, session.sessionId);
+      calls.push({ booth, agent, session, boothToken, agentToken });
+    }
+    // Placement spread the sessions over both nodes (least calls per worker).
+    const owners = await Promise.all(calls.map((c) => owner(c.session.sessionId)));
+    const onA = calls.filter((_, i) => owners[i] === 'node-a');
+    const onB = calls.filter((_, i) => owners[i] === 'node-b');
+    expect(onA.length + onB.length).toBe(CALLS);
+    expect(onA.length).toBeGreaterThanOrEqual(2);
+    expect(onB.length).toBeGreaterThanOrEqual(2);
+    // Both nodes took connections (the balancer spread them).
+    expect(lb.accepted.every((n) => n > 0)).toBe(true);
+
+    // A case opened in a call on node A (through the balancer), and a resident waiting in the queue.
+    const c0 = onA[0]!;
+    const opened = await fetch(`${lb.url}/api/cases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${c0.boothToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ matterId: 'shebao-card-reissue', applicant: DEMO_IDENTITY }),
+    });
+    expect(opened.status).toBe(200);
+    const theCase = ((await opened.json()) as { data: { caseNo: string; sessionId: string; agentId: string } }).data;
+    expect(theCase.sessionId).toBe(c0.session.sessionId);
+    expect(theCase.agentId).toBe(`agent-nd-${calls.indexOf(c0)}`);
+    const waiting = await connect((await b.booth('booth-nd-wait')).token);
+    const place = await waiting.request('call:request', { matterId: 'minzheng-marriage-record' });
+
+    const ended: string[] = [];
+    for (const c of clients) c.on('call:ended', (e) => ended.push(e.sessionId));
+    const resetsOnB: string[] = [];
+    for (const c of onB) for (const p of [c.booth, c.agent]) p.on('media:reset', (r) => resetsOnB.push(r.sessionId));
+    const moved = onA.map((c) => Promise.all([mediaMoved(c.booth, c.session.sessionId), mediaMoved(c.agent, c.session.sessionId)]));
+
+    const t0 = Date.now();
+    a.process.kill('SIGKILL');
+
+    const recovered = await Promise.all(
+      onA.map(async (c, i) => {
+        await moved[i];
+        const sessionId = c.session.sessionId;
+        const announced = nextEventWhere<ProducerInfo>(c.agent, 'media:newProducer', (p) => p.role === 'booth' && p.source === 'mic', 8_000);
+        const recv = await c.agent.request('media:createTransport', { sessionId, direction: 'recv' });
+        const producerId = await publishMic(c.booth, sessionId);
+        expect((await announced).producerId).toBe(producerId);
+        const caps = await c.agent.request('media:routerCapabilities', { sessionId });
+        const consumer = await c.agent.request('media:consume', { transportId: recv.id, producerId, rtpCapabilities: caps as never });
+        expect(consumer.kind).toBe('audio');
+        return Date.now() - t0;
+      }),
+    );
+    const worst = Math.max(...recovered);
+    console.log(`node killed with ${onA.length} of ${CALLS} calls on it: all taken over and consuming again after ${worst} ms (median ${recovered.sort((x, y) => x - y)[recovered.length >> 1]} ms)`);
+    expect(worst).toBeLessThan(5_000);
+
+    // Every call goes on, now all on node B; nothing of node B's own calls was disturbed.
+    expect(ended).toEqual([]);
+    expect(resetsOnB).toEqual([]);
+    for (const c of calls) expect(await owner(c.session.sessionId)).toBe('node-b');
+    expect(b.calls.liveSessions()).toHaveLength(CALLS);
+    for (let i = 0; i < CALLS; i++) expect((await b.router.agent(`agent-nd-${i}`))?.state).toBe('in-call');
+    // The queue and the case are intact.
+    const t = await b.router.activeTicketOf('booth-nd-wait');
+    expect(t?.ticketId).toBe(place.callId);
+    expect(t?.state).toBe('waiting');
+    const again = await fetch(`${b.url}/api/cases/${theCase.caseNo}`, { headers: { authorization: `Bearer ${c0.agentToken}` } });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { data: { sessionId: string } }).data.sessionId).toBe(c0.session.sessionId);
+    // Chat still reaches both sides of a taken-over call.
+    const line = nextEventWhere<{ text: string }>(c0.agent, 'chat:message', (m) => m.text === '还在吗', 5_000);
+    await c0.booth.request('chat:send', { sessionId: c0.session.sessionId, text: '还在吗' });
+    await line;
+
+    // The calls end normally; the directory and the media are empty afterwards.
+    for (const c of calls) await c.booth.request('call:hangup', { sessionId: c.session.sessionId });
+    await waitFor(async () => ((await b.stats()) as unknown as { counts: { routers: number } }).counts.routers === 0, 'routers closed');
+    expect(((await b.stats()) as unknown as { counts: Record<string, number> }).counts).toMatchObject({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+    expect(await redis.redis.keys('{xw}:sess:*')).toEqual([]);
+    expect(await redis.redis.keys('{xw}:in:*')).toEqual([]);
+    for (let i = 0; i < CALLS; i++) await waitFor(async () => (await b.router.agent(`agent-nd-${i}`))?.state === 'wrap-up', `agent ${i} in wrap-up`);
+  });
+});
