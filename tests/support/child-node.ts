@@ -7,6 +7,8 @@ import path from 'node:path';
 export interface ChildNode {
   url: string;
   process: ChildProcess;
+  /** What the process has written so far (its log, for a failing test's message). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startChildNode(env: Record<string, string>): Promise<Child
   return {
     url,
     process: child,
+    output: () => out,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
