@@ -33,6 +33,8 @@ const Env = z.object({
   NODE_URL: z.string().url().optional(),
   /** Where a new session goes: the least-loaded live node (default), or the answering agent's node. */
   PLACEMENT: z.enum(['least-loaded', 'local']).default('least-loaded'),
+  /** A draining node lets its calls finish for this long, then moves those still running to other nodes (0 = at once). */
+  DRAIN_MOVE_AFTER_S: z.coerce.number().int().min(0).max(86_400).default(300),
   /** UDP ports the recorders' ffmpeg inputs use (RTP and RTCP pairs). */
   RECORD_PORT_MIN: port.default(30000),
   RECORD_PORT_MAX: port.default(30999),

@@ -195,11 +195,27 @@ export async function startServer(config: Config): Promise<RunningServer> {
       s.disconnect(true);
     }
   };
+  // A draining node's calls finish here for DRAIN_MOVE_AFTER_S; those still running then move to other nodes.
+  let drainingSince = 0;
+  let handingOff: Promise<unknown> | undefined;
+  const moveCallsIfDue = () => {
+    if (handingOff || Date.now() - drainingSince < config.DRAIN_MOVE_AFTER_S * 1000 || calls.sessionIds().length === 0) return;
+    handingOff = cluster
+      .handOffAll()
+      .then((n) => n && log.warn({ moved: n }, 'draining: calls moved to other nodes'))
+      .catch((err) => log.error({ err }, 'draining: could not move calls'))
+      .finally(() => (handingOff = undefined));
+  };
   nodes.onDraining = () => {
+    drainingSince = Date.now();
+    moveCallsIfDue();
     dashboard.changed();
     void sendOnIdle().catch((err) => log.warn({ err }, 'could not send clients on'));
   };
-  nodes.onDrainTick = () => void sendOnIdle().catch((err) => log.warn({ err }, 'could not send clients on'));
+  nodes.onDrainTick = () => {
+    moveCallsIfDue();
+    void sendOnIdle().catch((err) => log.warn({ err }, 'could not send clients on'));
+  };
   dashboard.nodes = () => nodes.list();
   const cluster = new Cluster({ nodeId, directory, rpc, nodes, calls, router, log, placement: config.PLACEMENT });
   attachSignaling(io, calls, tokens, log, captions, {
@@ -345,6 +361,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         clearInterval(overdue);
         dashboard.close();
         cluster.close();
+        // Calls move to the other nodes if there are any (a rolling restart); otherwise they end below.
+        await cluster.handOffAll().catch((err) => log.error({ err }, 'could not hand calls over at shutdown'));
         await nodes.stop();
         await calls.closeAndFlush('server-shutdown');
         await io.close(); // also closes httpServer

@@ -64,6 +64,8 @@ export function routingProfile(a: { username: string; name: string; role: string
   return { agentId: a.username, name: a.name, skills, tags: a.tags };
 }
 
+/** After a takeover, parties not connected anywhere by then are waited for like any dropped party. */
+const ABSENT_RECHECK_MS = 5_000;
 /** A booth that drops while waiting keeps its place this long. */
 const WAITING_GRACE_MS = 20_000;
 const STAFFED: readonly AgentState[] = ['available', 'offered', 'in-call', 'wrap-up'];
@@ -313,9 +315,14 @@ export class CallService implements PartyNotifier {
    * connection dropped, or it stalled for longer than NODE_DEAD_AFTER_MS): the
    * media here goes quietly, the call lives on there.
    */
-  private dropLost(session: Session): void {
-    if (session.isClosed) return;
+  private dropLost(session: Session): Promise<void> {
+    if (session.isClosed) return Promise.resolve();
     this.d.log.error({ sessionId: session.id }, 'session taken over by another node; dropping the copy here');
+    return this.letGo(session);
+  }
+
+  /** The local copy of a session goes quietly (media closed, recorder handed off); the directory entry stays. */
+  private letGo(session: Session): Promise<void> {
     session.abandon();
     this.sessions.delete(session.id);
     for (const [k, s] of this.sessionOfUser) if (s === session) this.sessionOfUser.delete(k);
@@ -324,8 +331,26 @@ export class CallService implements PartyNotifier {
     this.signVariants.delete(session.id);
     const rec = this.recorders.get(session.id);
     this.recorders.delete(session.id);
-    void rec?.handOff().catch((err) => this.d.log.error({ err, sessionId: session.id }, 'recording not handed off cleanly'));
     this.publishSoon();
+    return (rec?.handOff() ?? Promise.resolve()).catch((err) => this.d.log.error({ err, sessionId: session.id }, 'recording not handed off cleanly'));
+  }
+
+  /**
+   * Hands a session to another node (draining, shutting down): stops it here
+   * quietly — the recorder closes its segments into the chain — and returns
+   * true; the caller then asks the other node to take it over (adopt).
+   */
+  async release(sessionId: string): Promise<boolean> {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.isClosed || !this.d.directory) return false;
+    this.d.log.warn({ sessionId }, 'handing the session to another node');
+    await this.letGo(session);
+    return true;
+  }
+
+  /** Ids of the sessions this node holds. */
+  sessionIds(): string[] {
+    return [...this.sessions.values()].filter((s) => !s.isClosed).map((s) => s.id);
   }
 
   /** Every few seconds: sessions here that another node has taken over are dropped. */
@@ -352,7 +377,7 @@ export class CallService implements PartyNotifier {
    * here. Parties not connected anywhere get the usual reconnection grace.
    * Returns whether this node holds the session now.
    */
-  async adopt(sessionId: string, fromNode: string): Promise<boolean> {
+  async adopt(sessionId: string, fromNode: string, handedOver = false): Promise<boolean> {
     const dir = this.d.directory;
     if (!dir || this.closing) return false;
     if (this.hasSession(sessionId)) return true;
@@ -384,13 +409,19 @@ export class CallService implements PartyNotifier {
     this.whenClosed(session);
     this.startRecording(session, rec, { epoch });
     for (const p of session.parties.values()) this.notify(p, 'media:reset', { sessionId, epoch });
-    this.d.log.error({ sessionId, from: fromNode, epoch, ms: Date.now() - t0 }, 'session of a dead node taken over; parties told to reconnect media');
-    // Parties whose connection went with the dead node and is not back yet: waited for as usual.
-    for (const p of session.parties.values()) {
-      if (p.info.role === 'recorder') continue;
-      const user: User = { role: p.info.role as User['role'], userId: p.info.userId, name: p.info.name };
-      if ((await this.d.io.in(p.address).fetchSockets()).length === 0) await this.userGone(user);
-    }
+    if (handedOver) this.d.log.warn({ sessionId, from: fromNode, epoch, ms: Date.now() - t0 }, 'session handed over by another node taken over; parties told to reconnect media');
+    else this.d.log.error({ sessionId, from: fromNode, epoch, ms: Date.now() - t0 }, 'session of a dead node taken over; parties told to reconnect media');
+    // Parties whose connection went with the dead node and is not back (now, and a moment later — a node
+    // handing its sessions over closes its connections after this): waited for as usual.
+    const absent = async () => {
+      for (const p of [...session.parties.values()]) {
+        if (p.info.role === 'recorder' || session.isClosed || this.closing) continue;
+        const user: User = { role: p.info.role as User['role'], userId: p.info.userId, name: p.info.name };
+        if ((await this.d.io.in(p.address).fetchSockets()).length === 0) await this.userGone(user);
+      }
+    };
+    await absent();
+    setTimeout(() => void absent().catch((err) => this.d.log.warn({ err, sessionId }, 'presence check failed')), ABSENT_RECHECK_MS).unref();
     this.publishSoon();
     return true;
   }

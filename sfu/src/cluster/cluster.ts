@@ -79,6 +79,10 @@ export class Cluster {
       return runLocal(user, name, payload);
     });
     rpc.handle('gone', async (a) => calls.userGone(a as User));
+    rpc.handle('adopt', async (a) => {
+      const { sessionId, from } = a as { sessionId: string; from: string };
+      return calls.adopt(sessionId, from, true);
+    });
     rpc.handle('back', async (a) => calls.userBack(a as User));
     this.timer = setInterval(() => void this.watch(), WATCH_MS);
     this.timer.unref();
@@ -153,6 +157,33 @@ export class Cluster {
     // (Counted until the registry has caught up: a node's heartbeat is at most this old.)
     this.placed.set(best.nodeId, [...(this.placed.get(best.nodeId) ?? []), now]);
     return best.nodeId;
+  }
+
+  /**
+   * Moves this node's sessions to the other live nodes (draining, shutting
+   * down): each is stopped here, then taken over by the least-loaded other node
+   * (the parties get 'media:reset' and open their media there). A session no
+   * node takes is taken back here. Returns how many moved.
+   */
+  async handOffAll(): Promise<number> {
+    let moved = 0;
+    for (const sessionId of this.d.calls.sessionIds()) {
+      const others = (await this.d.nodes.list()).filter((n) => n.alive && !n.draining && n.nodeId !== this.d.nodeId);
+      if (others.length === 0) break;
+      const target = [...others].sort((x, y) => x.sessions / Math.max(1, x.workers) - y.sessions / Math.max(1, y.workers))[0]!;
+      if (!(await this.d.calls.release(sessionId))) continue;
+      try {
+        if (await this.d.rpc.call<boolean>(target.nodeId, 'adopt', { sessionId, from: this.d.nodeId })) {
+          moved++;
+          this.d.log.warn({ sessionId, to: target.nodeId }, 'session handed to another node');
+          continue;
+        }
+      } catch (err) {
+        this.d.log.error({ err, sessionId, to: target.nodeId }, 'handing a session over failed');
+      }
+      await this.d.calls.adopt(sessionId, this.d.nodeId, true); // nobody took it: it stays here
+    }
+    return moved;
   }
 
   /** A party's last connection went: its session's node waits for it (or, out of a call, this node handles it). */

@@ -1,0 +1,118 @@
+/**
+ * A rolling upgrade moves calls instead of cutting them: node A, draining with
+ * DRAIN_MOVE_AFTER_S=0, hands its running sessions to node B (stopped on A,
+ * taken over on B); the parties — connected to A through the load balancer —
+ * are told 'media:reset', are sent on, reconnect to B, resume, publish and
+ * consume again. No call ends; A ends up with no sessions; B's calls then end
+ * normally. A graceful shutdown (SIGTERM, close()) hands calls over the same way.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallOffer, ProducerInfo, SessionInfo } from '@xiaowu/shared';
+import { SignalingClient } from '@xiaowu/shared/client';
+import { nextEvent, nextEventWhere, startTestServer, waitFor, type TestServer } from '../support/server';
+import { startTestRedis } from '../support/redis';
+import { startTcpBalancer, type TcpBalancer } from '../support/tcp-lb';
+
+const OPUS = {
+  mid: '0',
+  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 } }],
+  headerExtensions: [],
+  encodings: [{ ssrc: 1111 }],
+  rtcp: { cname: 'x', reducedSize: true },
+};
+
+async function publishMic(c: SignalingClient, sessionId: string): Promise<string> {
+  const t = await c.request('media:createTransport', { sessionId, direction: 'send' });
+  return (await c.request('media:produce', { transportId: t.id, kind: 'audio', rtpParameters: { ...OPUS, encodings: [{ ssrc: Math.floor(Math.random() * 1e9) }] }, source: 'mic' })).producerId;
+}
+
+/** The party opens its media again on the session's new node and the agent consumes the booth's new microphone. */
+async function mediaAgain(c: { booth: SignalingClient; agent: SignalingClient; session: SessionInfo }): Promise<void> {
+  const sessionId = c.session.sessionId;
+  const announced = nextEventWhere<ProducerInfo>(c.agent, 'media:newProducer', (p) => p.role === 'booth' && p.source === 'mic', 8_000);
+  const recv = await c.agent.request('media:createTransport', { sessionId, direction: 'recv' });
+  const producerId = await publishMic(c.booth, sessionId);
+  expect((await announced).producerId).toBe(producerId);
+  const caps = await c.agent.request('media:routerCapabilities', { sessionId });
+  expect((await c.agent.request('media:consume', { transportId: recv.id, producerId, rtpCapabilities: caps as never })).kind).toBe('audio');
+}
+
+describe('calls handed over by a draining node', () => {
+  let redis: Awaited<ReturnType<typeof startTestRedis>>;
+  let a: TestServer;
+  let b: TestServer;
+  let lb: TcpBalancer;
+  const clients: SignalingClient[] = [];
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    const env = { REDIS_URL: redis.url, RECORDING: 'off', PLACEMENT: 'local', DRAIN_MOVE_AFTER_S: '0' };
+    a = await startTestServer({ ...env, NODE_ID: 'node-a' });
+    b = await startTestServer({ ...env, NODE_ID: 'node-b' });
+    lb = await startTcpBalancer([a.url, b.url]);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await lb?.close();
+    await a?.close();
+    await b?.close();
+    await redis?.close();
+  });
+
+  /** Connections alternate A, B, A… through the balancer. */
+  async function connect(token: string): Promise<SignalingClient> {
+    const c = new SignalingClient(lb.url, { token }, 5_000);
+    clients.push(c);
+    await new Promise<void>((resolve, reject) => {
+      c.socket.once('connect', () => resolve());
+      c.socket.once('connect_error', reject);
+    });
+    return c;
+  }
+
+  it('moves the running calls to the other node; the parties follow; nothing ends', async () => {
+    const calls: Array<{ booth: SignalingClient; agent: SignalingClient; session: SessionInfo }> = [];
+    for (let i = 0; i < 2; i++) {
+      const agent = await connect(await a.staff({ username: `agent-ho-${i}`, skills: ['shebao'] })); // → A
+      const booth = await connect((await a.booth(`booth-ho-${i}`)).token); // → B
+      await agent.request('agent:setState', { state: 'available' });
+      const offer = nextEvent<CallOffer>(agent, 'call:offer');
+      await booth.request('call:request', { matterId: 'shebao-card-reissue' });
+      const session = await agent.request('call:answer', { callId: (await offer).callId });
+      await publishMic(booth, session.sessionId);
+      calls.push({ booth, agent, session });
+    }
+    expect(a.calls.sessionIds().sort()).toEqual(calls.map((c) => c.session.sessionId).sort());
+    const ended: string[] = [];
+    for (const c of clients) c.on('call:ended', (e) => ended.push(e.sessionId));
+    // The agents (on A) are sent on and reconnect through the balancer to B; the booths hear it on B.
+    const resets = calls.map((c) => Promise.all([nextEvent<{ epoch: number }>(c.booth, 'media:reset', 8_000), nextEvent(c.agent, 'server:draining', 8_000)]));
+    const resumed = calls.map(
+      (c) =>
+        new Promise<SessionInfo>((resolve) =>
+          c.agent.socket.on('connect', () => void c.agent.request('session:resume', { sessionId: c.session.sessionId }).then(resolve, () => undefined)),
+        ),
+    );
+
+    const t0 = Date.now();
+    await a.nodes.requestDrain('node-a');
+    for (const [i, c] of calls.entries()) {
+      const [reset] = await resets[i]!;
+      expect(reset.epoch).toBe(1);
+      const info = await resumed[i]!;
+      expect(info.mediaEpoch).toBe(1);
+      await mediaAgain(c);
+    }
+    console.log(`drain moved ${calls.length} calls; media flowing again after ${Date.now() - t0} ms`);
+    expect(ended).toEqual([]);
+    expect(a.calls.sessionIds()).toEqual([]);
+    expect(b.calls.sessionIds().sort()).toEqual(calls.map((c) => c.session.sessionId).sort());
+    for (const c of calls) expect(await redis.redis.hget(`{xw}:sess:${c.session.sessionId}`, 'node')).toBe('node-b');
+    expect(b.pool.size).toBe(1);
+    for (let i = 0; i < 2; i++) expect((await b.router.agent(`agent-ho-${i}`))?.state).toBe('in-call');
+    await waitFor(async () => (await a.nodes.list()).find((n) => n.nodeId === 'node-a')?.sessions === 0, 'node A reports no calls');
+
+    for (const c of calls) await c.agent.request('call:hangup', { sessionId: c.session.sessionId });
+    await waitFor(() => b.calls.sessionIds().length === 0, 'calls ended on B');
+    expect(await redis.redis.keys('{xw}:sess:*')).toEqual([]);
+  });
+});
