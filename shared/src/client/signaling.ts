@@ -22,7 +22,8 @@ export class SignalingClient {
   /** @param url origin of the sfu; '' means the page's own origin. */
   constructor(url: string, auth: HandshakeAuth, private readonly timeoutMs = 10_000) {
     // websocket only: no long-polling, so no sticky sessions needed behind a load balancer.
-    this.socket = io(url || undefined, { path: SOCKET_PATH, auth, transports: ['websocket'] }) as SignalingSocket;
+    // Reconnect attempts at most 2 s apart (socket.io's default 5 s): after a long network cut the ICE restart waits for this socket.
+    this.socket = io(url || undefined, { path: SOCKET_PATH, auth, transports: ['websocket'], reconnectionDelayMax: 2_000 }) as SignalingSocket;
     // A draining server sends its idle clients on: connect again (through the load balancer: another server), with jitter.
     this.socket.on('server:draining', () => {
       this.socket.disconnect();
