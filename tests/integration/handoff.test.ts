@@ -86,11 +86,13 @@ describe('calls handed over by a draining node', () => {
     for (const c of clients) c.on('call:ended', (e) => ended.push(e.sessionId));
     // The agents (on A) are sent on and reconnect through the balancer to B; the booths hear it on B.
     const resets = calls.map((c) => Promise.all([nextEvent<{ epoch: number }>(c.booth, 'media:reset', 8_000), nextEvent(c.agent, 'server:draining', 8_000)]));
+    // What the console does when its socket is back: resume (it must not be told NOT_IN_SESSION while the call moves).
     const resumed = calls.map(
       (c) =>
-        new Promise<SessionInfo>((resolve) =>
-          c.agent.socket.on('connect', () => void c.agent.request('session:resume', { sessionId: c.session.sessionId }).then(resolve, () => undefined)),
-        ),
+        new Promise<SessionInfo>((resolve, reject) => {
+          setTimeout(() => reject(new Error('the agent did not resume within 15 s')), 15_000);
+          c.agent.socket.on('connect', () => void c.agent.request('session:resume', { sessionId: c.session.sessionId }).then(resolve, reject));
+        }),
     );
 
     const t0 = Date.now();

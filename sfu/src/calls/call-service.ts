@@ -344,8 +344,27 @@ export class CallService implements PartyNotifier {
     const session = this.sessions.get(sessionId);
     if (!session || session.isClosed || !this.d.directory) return false;
     this.d.log.warn({ sessionId }, 'handing the session to another node');
+    let done!: () => void;
+    this.moving.set(sessionId, new Promise<void>((r) => (done = r)));
+    this.movingDone.set(sessionId, done);
     await this.letGo(session);
     return true;
+  }
+
+  /** Sessions being handed to another node: requests for them wait until it has them. */
+  private readonly moving = new Map<string, Promise<void>>();
+  private readonly movingDone = new Map<string, () => void>();
+
+  /** The hand-over of a released session is over (taken over elsewhere, or back here). */
+  moved(sessionId: string): void {
+    this.movingDone.get(sessionId)?.();
+    this.movingDone.delete(sessionId);
+    this.moving.delete(sessionId);
+  }
+
+  /** Resolves when a session this node is handing over has its new node; undefined when it is not being handed over. */
+  handOverOf(sessionId: string): Promise<void> | undefined {
+    return this.moving.get(sessionId);
   }
 
   /** Ids of the sessions this node holds. */

@@ -20,7 +20,7 @@
  *   media on the new node. Clients whose socket was on the dead node reconnect
  *   through the load balancer and resume the call.
  */
-import type { LiveNode, RequestName } from '@xiaowu/shared';
+import { AppError, ErrorCode, type LiveNode, type RequestName } from '@xiaowu/shared';
 import type { Logger } from '../log';
 import { userRoom, type CallService, type User } from '../calls/call-service';
 import type { CallRouter } from '../queue/call-router';
@@ -74,9 +74,11 @@ export class Cluster {
   start(runLocal: RunLocal): void {
     this.runLocal = runLocal;
     const { rpc, calls } = this.d;
+    // Forwarded to this node because the directory named it: served here, or (its session was just
+    // handed over from here) passed on once to the session's new node.
     rpc.handle('request', async (a) => {
       const { user, name, payload } = a as { user: User; name: RequestName; payload: unknown };
-      return runLocal(user, name, payload);
+      return this.run(user, name, payload, () => runLocal(user, name, payload), true);
     });
     rpc.handle('gone', async (a) => calls.userGone(a as User));
     rpc.handle('adopt', async (a) => {
@@ -97,11 +99,28 @@ export class Cluster {
     return this.d.nodeId;
   }
 
-  /** Runs a request on the node it belongs to; `local` runs it here. */
-  async run(user: User, name: RequestName, payload: unknown, local: () => Promise<unknown>): Promise<unknown> {
+  /**
+   * Runs a request on the node it belongs to; `local` runs it here.
+   * `forwarded`: it came from another node, which routed it here — run here
+   * (unless its session is being handed over from here: then it goes on to
+   * the new node once, when that node has it).
+   */
+  async run(user: User, name: RequestName, payload: unknown, local: () => Promise<unknown>, forwarded = false): Promise<unknown> {
     if (ANYWHERE.has(name)) return local();
-    const target = await this.target(user, name, payload);
-    if (!target || target.node === this.d.nodeId) return local();
+    const target = forwarded ? undefined : await this.target(user, name, payload);
+    if (!target || target.node === this.d.nodeId) {
+      try {
+        return await local();
+      } catch (err) {
+        // Not here (any more): its session may be on its way from this node to another.
+        if (!(err instanceof AppError) || err.code !== ErrorCode.NotInSession) throw err;
+        const where = await this.d.directory.whereIs(userRoom(user));
+        const handOver = where && this.d.calls.handOverOf(where.sessionId);
+        if (!handOver) throw err;
+        await handOver;
+        return this.run(user, name, payload, local);
+      }
+    }
     try {
       return await this.d.rpc.call(target.node, 'request', { user, name, payload });
     } catch (err) {
@@ -172,16 +191,19 @@ export class Cluster {
       if (others.length === 0) break;
       const target = [...others].sort((x, y) => x.sessions / Math.max(1, x.workers) - y.sessions / Math.max(1, y.workers))[0]!;
       if (!(await this.d.calls.release(sessionId))) continue;
+      let taken = false;
       try {
-        if (await this.d.rpc.call<boolean>(target.nodeId, 'adopt', { sessionId, from: this.d.nodeId })) {
-          moved++;
-          this.d.log.warn({ sessionId, to: target.nodeId }, 'session handed to another node');
-          continue;
-        }
+        taken = await this.d.rpc.call<boolean>(target.nodeId, 'adopt', { sessionId, from: this.d.nodeId });
       } catch (err) {
         this.d.log.error({ err, sessionId, to: target.nodeId }, 'handing a session over failed');
       }
-      await this.d.calls.adopt(sessionId, this.d.nodeId, true); // nobody took it: it stays here
+      if (taken) {
+        moved++;
+        this.d.log.warn({ sessionId, to: target.nodeId }, 'session handed to another node');
+      } else {
+        await this.d.calls.adopt(sessionId, this.d.nodeId, true).catch((err) => this.d.log.error({ err, sessionId }, 'could not take a session back')); // nobody took it: it stays here
+      }
+      this.d.calls.moved(sessionId);
     }
     return moved;
   }
