@@ -5,7 +5,7 @@
  * resident), the call's media, hanging up, wrap-up (话后小结), and the queue
  * overview. Read via useSyncExternalStore.
  */
-import { CallResume, SignalingClient, apiRequest, markCall, openCallMedia, prepareCallMedia, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack } from '@xiaowu/shared/client';
+import { CallResume, SignalingClient, apiRequest, markCall, openCallMedia, prepareCallMedia, rejoinDelay, rejoinMedia, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack } from '@xiaowu/shared/client';
 import {
   ErrorCode,
   type AgentStatusInfo,
@@ -540,12 +540,19 @@ export class AgentDesk {
   // ── helpers ───────────────────────────────────────────────────────────────
 
   /** The call's media for a session (remote tracks into the state, ICE recovery), made current. */
-  private newMedia(session: SessionInfo): CallMedia {
-    const { media, ice } = openCallMedia(this.sig, session, {
-      current: () => this.media,
-      onRemoteTrack: (t) => this.set({ remoteTracks: withRemoteTrack(this.state.remoteTracks, t) }),
-      onRemoteTrackEnded: (producerId) => this.removeRemoteTrack(producerId),
-    });
+  private newMedia(session: SessionInfo, attempt = 0): CallMedia {
+    const { media, ice } = openCallMedia(
+      this.sig,
+      session,
+      {
+        current: () => this.media,
+        onRemoteTrack: (t) => this.set({ remoteTracks: withRemoteTrack(this.state.remoteTracks, t) }),
+        onRemoteTrackEnded: (producerId) => this.removeRemoteTrack(producerId),
+        // An ICE restart did not bring the media back: open it anew, same devices.
+        rejoin: (n) => void this.reopenMedia(session.sessionId, n),
+      },
+      attempt,
+    );
     this.media = media;
     this.ice = ice;
     return media;
@@ -557,11 +564,36 @@ export class AgentDesk {
     if (this.state.phase !== 'in-call' || session?.sessionId !== sessionId || epoch <= this.mediaEpoch) return;
     this.mediaEpoch = epoch;
     console.warn('media server changed; reconnecting the call media');
+    await this.reopenMedia(sessionId, 0, false);
+  }
+
+  /**
+   * Opens the call's media anew and publishes the same tracks: after a
+   * 'media:reset' (the server re-created the session's media), or as a rejoin
+   * (`rejoin`: an ICE restart did not bring the media back — the server drops
+   * this party's old transports first; a rejoin the server cannot take now is
+   * tried again later, with a longer wait).
+   */
+  private async reopenMedia(sessionId: string, attempt: number, rejoin = true): Promise<void> {
+    const session = this.state.session;
+    if (this.state.phase !== 'in-call' || session?.sessionId !== sessionId) return;
     this.ice?.dispose();
     this.media?.close();
-    const media = this.newMedia(session);
+    const media = this.newMedia(session, attempt);
     this.set({ remoteTracks: [] });
     const stream = this.state.localStream;
+    if (rejoin) {
+      try {
+        await rejoinMedia(this.sig, sessionId);
+      } catch (err) {
+        if (this.media !== media) return;
+        if ((err as { code?: string }).code === ErrorCode.NotInSession) return; // the call is over ('call:ended' follows)
+        console.warn('media rejoin not taken; trying again', err);
+        setTimeout(() => void (this.media === media && this.reopenMedia(sessionId, attempt + 1)), rejoinDelay(attempt));
+        return;
+      }
+      if (this.media !== media) return;
+    }
     try {
       await media.start();
       if (this.media === media) await media.publishStream(stream);

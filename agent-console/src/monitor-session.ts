@@ -16,7 +16,7 @@
  * while the screen follows the latest choice at once.
  */
 import { AppError, ErrorCode, type CallEndReason, type ChatMessage, type PartyInfo, type SessionInfo } from '@xiaowu/shared';
-import { openCallMedia, withRemoteTrack, type CallMedia, type IceRecovery, type MediaConnectionState, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
+import { openCallMedia, rejoinMedia, withRemoteTrack, type CallMedia, type IceRecovery, type MediaConnectionState, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
 import type { DashboardLive } from './dashboard-live';
 
 export type MonitorPhase = 'joining' | 'live' | 'ended' | 'error';
@@ -187,17 +187,31 @@ export class MonitorSession {
     void this.startMedia(g, sig, session);
   }
 
-  private async startMedia(g: number, sig: SignalingClient, session: SessionInfo): Promise<void> {
-    const { media, ice } = openCallMedia(sig, session, {
-      current: () => this.media,
-      onRemoteTrack: (t) => this.update(g, (s) => ({ remoteTracks: withRemoteTrack(s.remoteTracks, t) })),
-      onRemoteTrackEnded: (producerId) => this.removeTrack(g, producerId),
-      onConnectionState: (state) => this.update(g, { media: state }),
-    });
+  private async startMedia(g: number, sig: SignalingClient, session: SessionInfo, attempt = 0, rejoin = false): Promise<void> {
+    const { media, ice } = openCallMedia(
+      sig,
+      session,
+      {
+        current: () => this.media,
+        onRemoteTrack: (t) => this.update(g, (s) => ({ remoteTracks: withRemoteTrack(s.remoteTracks, t) })),
+        onRemoteTrackEnded: (producerId) => this.removeTrack(g, producerId),
+        onConnectionState: (state) => this.update(g, { media: state }),
+        // An ICE restart did not bring the media back: drop it on the server and open it anew.
+        rejoin: (n) => {
+          if (g !== this.gen) return;
+          this.closeMedia();
+          this.update(g, { remoteTracks: [] });
+          void this.startMedia(g, sig, session, n, true);
+        },
+      },
+      attempt,
+    );
     this.media = media;
     this.ice = ice;
     this.update(g, { mediaError: undefined, media: undefined });
     try {
+      if (rejoin) await rejoinMedia(sig, session.sessionId);
+      if (this.media !== media) return;
       await media.start();
     } catch (err) {
       if (this.media !== media) return;

@@ -163,6 +163,8 @@ export const Requests = {
   'media:consume': z.object({ transportId: id, producerId: id, rtpCapabilities }).strict(),
   'media:resumeConsumer': z.object({ consumerId: id }).strict(),
   'media:closeProducer': z.object({ producerId: id }).strict(),
+  /** The party's media could not be recovered by an ICE restart: the server drops all of its transports; the party then opens new ones. */
+  'media:rejoin': z.object({ sessionId: id }).strict(),
   /** Booth: alive, what it shows and its device checks (every HEARTBEAT_INTERVAL_MS). */
   'booth:heartbeat': BoothHeartbeat,
   /** Supervisor: start receiving `dashboard:snapshot` pushes; the ack carries the current one. */
@@ -290,6 +292,7 @@ export interface Responses {
   'media:consume': ConsumerInfo;
   'media:resumeConsumer': Record<string, never>;
   'media:closeProducer': Record<string, never>;
+  'media:rejoin': Record<string, never>;
   'booth:heartbeat': Record<string, never>;
   'dashboard:watch': DashboardSnapshot;
   'monitor:join': SessionInfo;

@@ -676,6 +676,19 @@ export class CallService implements PartyNotifier {
     return { sessionId: session.id, callId: session.callId, startedAt: session.startedAt, recording: !!this.d.recording, mediaEpoch: session.mediaEpoch, you: party.info, parties: session.partyInfos(party) };
   }
 
+  /**
+   * 'media:rejoin': the party's media did not come back with an ICE restart.
+   * Its transports (and so its producers and consumers) are closed — the
+   * others are told its tracks ended — and it opens new ones in the same
+   * session; nothing else of the call changes.
+   */
+  rejoinMedia(user: User, sessionId: string): void {
+    const { session, party } = this.partyOf(user, sessionId);
+    this.d.log.warn({ sessionId: session.id, role: user.role, userId: user.userId, transports: party.transports.size }, 'party rejoins the media of its call');
+    party.closeMedia();
+    party.announced.clear();
+  }
+
   /** 'media:restartIce' on one of the party's own transports. */
   async restartIce(user: User, transportId: string): Promise<Responses['media:restartIce']> {
     const session = this.sessionOfUser.get(userRoom(user));

@@ -70,6 +70,7 @@ const allowed: Record<RequestName, readonly Role[]> = {
   'media:consume': ['booth', 'agent', 'interpreter', 'supervisor'],
   'media:resumeConsumer': ['booth', 'agent', 'interpreter', 'supervisor'],
   'media:closeProducer': ['booth', 'agent', 'interpreter'],
+  'media:rejoin': ['booth', 'agent', 'interpreter', 'supervisor'],
   'booth:heartbeat': ['booth'],
   'dashboard:watch': ['supervisor'],
   'monitor:join': ['supervisor'],
@@ -139,6 +140,7 @@ export function attachSignaling(
       await session.resumeConsumer(party, p.consumerId);
       return {};
     },
+    'media:rejoin': async (u, p) => (calls.rejoinMedia(u, p.sessionId), {}),
     'media:closeProducer': async (u, p) => {
       const { session, party } = calls.partyOf(u);
       session.closeProducer(party, p.producerId);

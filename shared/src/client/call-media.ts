@@ -299,6 +299,14 @@ export class CallMedia {
 
 /** A 'disconnected' media connection this long is treated like a failed one. */
 export const ICE_DISCONNECTED_MS = 3_000;
+/** Not connected this long after an ICE restart: the media is opened anew ('media:rejoin'), then again with doubling waits. */
+export const REJOIN_AFTER_MS = 6_000;
+export const REJOIN_MAX_MS = 30_000;
+
+/** How long the rejoin number `attempt` (0 = the first) waits after the ICE restart: doubling, capped, with up to 1 s of jitter. */
+export function rejoinDelay(attempt: number, random = Math.random): number {
+  return Math.min(REJOIN_MAX_MS, REJOIN_AFTER_MS * 2 ** attempt) + Math.round(random() * 1000);
+}
 
 /**
  * Recovery of a call's media connection, fed from CallMedia's
@@ -306,15 +314,22 @@ export const ICE_DISCONNECTED_MS = 3_000;
  * while the signaling socket is up, ICE is restarted once per episode (an
  * episode ends when the connection is 'connected' again). While the socket is
  * down, the resume after the reconnect restarts ICE instead (afterResume()).
+ * Still not connected rejoinDelay(attempt) after the restart (its transports
+ * broken on the server, a new network the old path cannot reach): `rejoin`
+ * opens the media anew — the next attempt waits twice as long, with jitter.
  */
 export class IceRecovery {
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   private restarted = false;
   private disposed = false;
 
   constructor(
-    private readonly media: CallMedia,
+    private readonly media: Pick<CallMedia, 'connectionState' | 'restartIce'>,
     private readonly socketConnected: () => boolean,
+    /** Opens the call's media anew; `attempt` counts rejoins since the media last connected. */
+    private readonly rejoin?: (attempt: number) => void,
+    private attempt = 0,
   ) {}
 
   onState(state: MediaConnectionState): void {
@@ -323,6 +338,9 @@ export class IceRecovery {
     this.timer = undefined;
     if (state === 'connected') {
       this.restarted = false;
+      this.attempt = 0;
+      clearTimeout(this.rejoinTimer);
+      this.rejoinTimer = undefined;
       return;
     }
     if (state === 'failed') this.restart();
@@ -341,11 +359,26 @@ export class IceRecovery {
     if (this.disposed || this.restarted || !this.socketConnected()) return;
     this.restarted = true;
     this.media.restartIce().catch((err: unknown) => console.warn('ICE restart failed', err));
+    if (this.rejoin && !this.rejoinTimer) this.rejoinTimer = setTimeout(() => this.escalate(), rejoinDelay(this.attempt));
+  }
+
+  /** The restart did not bring the media back: open it anew (once the socket is up; the resume may fix it first). */
+  private escalate(): void {
+    this.rejoinTimer = undefined;
+    if (this.disposed || this.media.connectionState === 'connected') return;
+    if (!this.socketConnected()) {
+      this.rejoinTimer = setTimeout(() => this.escalate(), 1000);
+      return;
+    }
+    this.disposed = true;
+    clearTimeout(this.timer);
+    this.rejoin!(this.attempt + 1);
   }
 
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.rejoinTimer);
   }
 }
 
@@ -353,6 +386,14 @@ export class IceRecovery {
 export interface CallMediaHost extends CallMediaEvents {
   /** The app's current media: the events of one it has replaced or closed are dropped. */
   current(): CallMedia | null | undefined;
+  /** An ICE restart did not bring the media back: drop it ('media:rejoin') and open it anew — see rejoinMedia(). */
+  rejoin?(attempt: number): void;
+}
+
+/** 'media:rejoin': the server drops this party's transports; the app then starts its new media and publishes again. */
+export async function rejoinMedia(sig: SignalingClient, sessionId: string): Promise<void> {
+  console.warn('call media did not recover; opening it anew');
+  await sig.request('media:rejoin', { sessionId });
 }
 
 /**
@@ -361,7 +402,7 @@ export interface CallMediaHost extends CallMediaEvents {
  * supervisor's monitor hold theirs this way; after a 'media:reset' they open a
  * new one and the old one's late events are dropped).
  */
-export function openCallMedia(sig: SignalingClient, session: SessionInfo, host: CallMediaHost): { media: CallMedia; ice: IceRecovery } {
+export function openCallMedia(sig: SignalingClient, session: SessionInfo, host: CallMediaHost, attempt = 0): { media: CallMedia; ice: IceRecovery } {
   const media: CallMedia = new CallMedia(sig, session, {
     onRemoteTrack: (t) => {
       if (host.current() === media) host.onRemoteTrack(t);
@@ -375,7 +416,12 @@ export function openCallMedia(sig: SignalingClient, session: SessionInfo, host: 
       host.onConnectionState?.(state);
     },
   });
-  const ice = new IceRecovery(media, () => sig.socket.connected);
+  const ice = new IceRecovery(
+    media,
+    () => sig.socket.connected,
+    host.rejoin && ((n) => host.current() === media && host.rejoin!(n)),
+    attempt,
+  );
   return { media, ice };
 }
 
