@@ -587,7 +587,7 @@ function CallView({ state, desk }: ViewProps) {
   return (
     <section className={hasCase ? 'call-view with-case' : 'call-view'} aria-labelledby="call-heading">
       <div className="call-main">
-        {state.reconnecting && (
+        {(state.reconnecting || state.mediaTrouble) && (
           <p className="alert alert-warning call-network" role="status" data-testid="reconnecting">
             {t('access.reconnect.banner')}
           </p>

@@ -5,7 +5,7 @@
  * resident), the call's media, hanging up, wrap-up (话后小结), and the queue
  * overview. Read via useSyncExternalStore.
  */
-import { CallResume, SignalingClient, apiRequest, markCall, openCallMedia, prepareCallMedia, rejoinDelay, rejoinMedia, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack } from '@xiaowu/shared/client';
+import { CallResume, SignalingClient, apiRequest, markCall, openCallMedia, prepareCallMedia, rejoinDelay, rejoinMedia, MEDIA_TROUBLE_MS, type MediaConnectionState, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack } from '@xiaowu/shared/client';
 import {
   ErrorCode,
   type AgentStatusInfo,
@@ -77,6 +77,8 @@ export interface DeskState {
   /** 耳语: lines between the staff of the call (a supervisor listening in and this desk); never shown to the resident. */
   whispers?: ChatMessage[];
   /** In a call whose signaling connection dropped: the call goes on while it comes back. */
+  /** The call's media connection has been down a moment (the socket may be fine): shown like a reconnect. */
+  mediaTrouble?: boolean;
   reconnecting?: boolean;
   /** Parties of the call whose connection dropped (the server waits for them). */
   away?: PartyInfo[];
@@ -396,6 +398,7 @@ export class AgentDesk {
       localStream: stream,
       remoteTracks: [],
       reconnecting: false,
+      mediaTrouble: false,
       away: undefined,
       // Lines that came before the ack belong to this session only.
       chat: this.state.chat.filter((m) => m.sessionId === session.sessionId),
@@ -539,6 +542,19 @@ export class AgentDesk {
 
   // ── helpers ───────────────────────────────────────────────────────────────
 
+  private mediaTroubleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Media down for MEDIA_TROUBLE_MS → 「网络不稳定，正在重连」 (the apps recover by themselves); back → gone. */
+  private mediaState(state: MediaConnectionState): void {
+    clearTimeout(this.mediaTroubleTimer);
+    this.mediaTroubleTimer = undefined;
+    if (state === 'connected') {
+      if (this.state.mediaTrouble) this.set({ mediaTrouble: false });
+      return;
+    }
+    this.mediaTroubleTimer = setTimeout(() => this.state.phase === 'in-call' && this.set({ mediaTrouble: true }), MEDIA_TROUBLE_MS);
+  }
+
   /** The call's media for a session (remote tracks into the state, ICE recovery), made current. */
   private newMedia(session: SessionInfo, attempt = 0): CallMedia {
     const { media, ice } = openCallMedia(
@@ -548,6 +564,7 @@ export class AgentDesk {
         current: () => this.media,
         onRemoteTrack: (t) => this.set({ remoteTracks: withRemoteTrack(this.state.remoteTracks, t) }),
         onRemoteTrackEnded: (producerId) => this.removeRemoteTrack(producerId),
+        onConnectionState: (state) => this.mediaState(state),
         // An ICE restart did not bring the media back: open it anew, same devices.
         rejoin: (n) => void this.reopenMedia(session.sessionId, n),
       },
@@ -581,6 +598,7 @@ export class AgentDesk {
     this.media?.close();
     const media = this.newMedia(session, attempt);
     this.set({ remoteTracks: [] });
+    this.mediaState('disconnected'); // until the new media connects
     const stream = this.state.localStream;
     if (rejoin) {
       try {
@@ -629,6 +647,7 @@ export class AgentDesk {
       chat: [],
       whispers: undefined,
       reconnecting: false,
+      mediaTrouble: false,
       away: undefined,
       lastCall: {
         boothName: call?.boothName ?? booth?.name ?? '',

@@ -645,7 +645,7 @@ function InCallScreen({ state, call }: ScreenProps) {
       </div>
       <CaptionsView captions={captions} className="booth-captions" />
       {/* A network blip: the call goes on by itself, the resident need not do anything. */}
-      {state.reconnecting ? (
+      {state.reconnecting || state.mediaTrouble ? (
         <div className="call-reconnecting" role="status" data-testid="reconnecting">
           <span className="banner-spinner" aria-hidden="true" />
           {t('access.reconnect.banner')}

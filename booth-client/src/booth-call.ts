@@ -4,7 +4,7 @@
  * calls the actions; every async step checks that it is still current, so a
  * cancel or a hang-up in the middle of one never leaves a camera running.
  */
-import { CallResume, markCall, openCallMedia, prepareCallMedia, rejoinDelay, rejoinMedia, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
+import { CallResume, markCall, openCallMedia, prepareCallMedia, rejoinDelay, rejoinMedia, MEDIA_TROUBLE_MS, type MediaConnectionState, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
 import { ErrorCode, type CallNeeds, type ChatMessage, type PartyInfo, type QueuePosition, type SessionInfo, type SignVariant } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
 import { CaseFlow, type CaseFlowState } from './case-flow';
@@ -65,6 +65,8 @@ export interface BoothState {
   /** The case and documents of the current call (see case-flow.ts); cleared with the call. */
   caseFlow?: CaseFlowState;
   /** In a call whose signaling connection dropped: the call goes on while it comes back (「网络不稳定，正在重连…」). */
+  /** The call's media connection has been down a moment (the socket may be fine): shown like a reconnect. */
+  mediaTrouble?: boolean;
   reconnecting?: boolean;
   /** Parties of the call whose connection dropped (the server waits for them). */
   away?: PartyInfo[];
@@ -499,6 +501,7 @@ export class BoothCall {
       agentChange: undefined,
       chat: [],
       reconnecting: false,
+      mediaTrouble: false,
       away: undefined,
       interpError: undefined,
       interp: this.state.interp?.sessionId === session.sessionId ? this.state.interp : undefined,
@@ -551,6 +554,19 @@ export class BoothCall {
     }
   }
 
+  private mediaTroubleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Media down for MEDIA_TROUBLE_MS → 「网络不稳定，正在重连」 (the apps recover by themselves); back → gone. */
+  private mediaState(state: MediaConnectionState): void {
+    clearTimeout(this.mediaTroubleTimer);
+    this.mediaTroubleTimer = undefined;
+    if (state === 'connected') {
+      if (this.state.mediaTrouble) this.set({ mediaTrouble: false });
+      return;
+    }
+    this.mediaTroubleTimer = setTimeout(() => this.state.phase === 'in-call' && this.set({ mediaTrouble: true }), MEDIA_TROUBLE_MS);
+  }
+
   /** The call's media for a session (remote tracks into the state, ICE recovery), made current. */
   private newMedia(session: SessionInfo, attempt = 0): CallMedia {
     const { media, ice } = openCallMedia(
@@ -560,6 +576,7 @@ export class BoothCall {
         current: () => this.media,
         onRemoteTrack: (t) => this.set({ remoteTracks: withRemoteTrack(this.state.remoteTracks, t) }),
         onRemoteTrackEnded: (producerId) => this.removeRemoteTrack(producerId),
+        onConnectionState: (state) => this.mediaState(state),
         // An ICE restart did not bring the media back: open it anew, same devices.
         rejoin: (n) => void this.reopenMedia(session.sessionId, n),
       },
@@ -598,6 +615,7 @@ export class BoothCall {
     this.media?.close();
     const media = this.newMedia(session, attempt);
     this.set({ remoteTracks: [] });
+    this.mediaState('disconnected'); // until the new media connects
     const stream = this.state.localStream;
     if (rejoin) {
       try {
@@ -731,6 +749,7 @@ export class BoothCall {
       chat: [],
       caseFlow: undefined,
       reconnecting: false,
+      mediaTrouble: false,
       away: undefined,
       returnAt: Date.now() + stay,
     });
@@ -757,6 +776,7 @@ export class BoothCall {
       chat: [],
       caseFlow: undefined,
       reconnecting: false,
+      mediaTrouble: false,
       away: undefined,
       endReason: undefined,
       returnAt: undefined,

@@ -297,6 +297,8 @@ export class CallMedia {
   }
 }
 
+/** The media connection down this long: the apps say 「网络不稳定，正在重连」 (shorter blips pass unseen). */
+export const MEDIA_TROUBLE_MS = 1_500;
 /** A 'disconnected' media connection this long is treated like a failed one. */
 export const ICE_DISCONNECTED_MS = 3_000;
 /** Not connected this long after an ICE restart: the media is opened anew ('media:rejoin'), then again with doubling waits. */
