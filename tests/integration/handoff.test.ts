@@ -82,6 +82,13 @@ describe('calls handed over by a draining node', () => {
       calls.push({ booth, agent, session });
     }
     expect(a.calls.sessionIds().sort()).toEqual(calls.map((c) => c.session.sessionId).sort());
+    // A supervisor on node B monitors a call held by node A and whispers to its agent (forwarded to A).
+    const sup = await b.client(await b.staff({ username: 'sup-ho', role: 'supervisor' }));
+    const watched = await sup.request('monitor:join', { sessionId: calls[0]!.session.sessionId });
+    expect(watched.you).toMatchObject({ role: 'supervisor', silent: true });
+    const whisper = nextEventWhere<{ text: string }>(calls[0]!.agent, 'chat:whisper', (m) => m.text === '注意核对身份证');
+    await sup.request('chat:whisper', { sessionId: calls[0]!.session.sessionId, text: '注意核对身份证' });
+    await whisper;
     const ended: string[] = [];
     for (const c of clients) c.on('call:ended', (e) => ended.push(e.sessionId));
     // The agents (on A) are sent on and reconnect through the balancer to B; the booths hear it on B.
