@@ -5,7 +5,7 @@
  * resident), the call's media, hanging up, wrap-up (话后小结), and the queue
  * overview. Read via useSyncExternalStore.
  */
-import { CallResume, SignalingClient, apiRequest, markCall, openCallMedia, prepareCallMedia, rejoinDelay, rejoinMedia, MEDIA_TROUBLE_MS, type MediaConnectionState, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack } from '@xiaowu/shared/client';
+import { CallResume, SignalingClient, apiRequest, markCall, openCallMedia, prepareCallMedia, rejoinMedia, MediaTroubleWatch, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack } from '@xiaowu/shared/client';
 import {
   ErrorCode,
   type AgentStatusInfo,
@@ -542,18 +542,8 @@ export class AgentDesk {
 
   // ── helpers ───────────────────────────────────────────────────────────────
 
-  private mediaTroubleTimer: ReturnType<typeof setTimeout> | undefined;
-
-  /** Media down for MEDIA_TROUBLE_MS → 「网络不稳定，正在重连」 (the apps recover by themselves); back → gone. */
-  private mediaState(state: MediaConnectionState): void {
-    clearTimeout(this.mediaTroubleTimer);
-    this.mediaTroubleTimer = undefined;
-    if (state === 'connected') {
-      if (this.state.mediaTrouble) this.set({ mediaTrouble: false });
-      return;
-    }
-    this.mediaTroubleTimer = setTimeout(() => this.state.phase === 'in-call' && this.set({ mediaTrouble: true }), MEDIA_TROUBLE_MS);
-  }
+  /** 「网络不稳定，正在重连」 while the call's media is down (the apps recover by themselves). */
+  private readonly mediaTrouble = new MediaTroubleWatch((trouble) => this.state.phase === 'in-call' && this.set({ mediaTrouble: trouble }));
 
   /** The call's media for a session (remote tracks into the state, ICE recovery), made current. */
   private newMedia(session: SessionInfo, attempt = 0): CallMedia {
@@ -564,7 +554,7 @@ export class AgentDesk {
         current: () => this.media,
         onRemoteTrack: (t) => this.set({ remoteTracks: withRemoteTrack(this.state.remoteTracks, t) }),
         onRemoteTrackEnded: (producerId) => this.removeRemoteTrack(producerId),
-        onConnectionState: (state) => this.mediaState(state),
+        onConnectionState: (state) => this.mediaTrouble.onState(state),
         // An ICE restart did not bring the media back: open it anew, same devices.
         rejoin: (n) => void this.reopenMedia(session.sessionId, n),
       },
@@ -598,20 +588,9 @@ export class AgentDesk {
     this.media?.close();
     const media = this.newMedia(session, attempt);
     this.set({ remoteTracks: [] });
-    this.mediaState('disconnected'); // until the new media connects
+    this.mediaTrouble.onState('disconnected'); // until the new media connects
     const stream = this.state.localStream;
-    if (rejoin) {
-      try {
-        await rejoinMedia(this.sig, sessionId);
-      } catch (err) {
-        if (this.media !== media) return;
-        if ((err as { code?: string }).code === ErrorCode.NotInSession) return; // the call is over ('call:ended' follows)
-        console.warn('media rejoin not taken; trying again', err);
-        setTimeout(() => void (this.media === media && this.reopenMedia(sessionId, attempt + 1)), rejoinDelay(attempt));
-        return;
-      }
-      if (this.media !== media) return;
-    }
+    if (rejoin && !(await rejoinMedia(this.sig, sessionId, attempt, () => this.media === media, () => void this.reopenMedia(sessionId, attempt + 1)))) return;
     try {
       await media.start();
       if (this.media === media) await media.publishStream(stream);

@@ -210,8 +210,7 @@ export class MonitorSession {
     this.ice = ice;
     this.update(g, { mediaError: undefined, media: undefined });
     try {
-      if (rejoin) await rejoinMedia(sig, session.sessionId);
-      if (this.media !== media) return;
+      if (rejoin && !(await rejoinMedia(sig, session.sessionId, attempt, () => this.media === media, () => void this.startMedia(g, sig, session, attempt + 1, true)))) return;
       await media.start();
     } catch (err) {
       if (this.media !== media) return;

@@ -4,7 +4,7 @@
  * calls the actions; every async step checks that it is still current, so a
  * cancel or a hang-up in the middle of one never leaves a camera running.
  */
-import { CallResume, markCall, openCallMedia, prepareCallMedia, rejoinDelay, rejoinMedia, MEDIA_TROUBLE_MS, type MediaConnectionState, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
+import { CallResume, markCall, openCallMedia, prepareCallMedia, rejoinMedia, MediaTroubleWatch, withRemoteTrack, type CallMedia, type IceRecovery, type RemoteTrack, type SignalingClient } from '@xiaowu/shared/client';
 import { ErrorCode, type CallNeeds, type ChatMessage, type PartyInfo, type QueuePosition, type SessionInfo, type SignVariant } from '@xiaowu/shared';
 import { errorKey, type EndReason, type MessageKey } from '@xiaowu/shared/i18n';
 import { CaseFlow, type CaseFlowState } from './case-flow';
@@ -554,18 +554,8 @@ export class BoothCall {
     }
   }
 
-  private mediaTroubleTimer: ReturnType<typeof setTimeout> | undefined;
-
-  /** Media down for MEDIA_TROUBLE_MS → 「网络不稳定，正在重连」 (the apps recover by themselves); back → gone. */
-  private mediaState(state: MediaConnectionState): void {
-    clearTimeout(this.mediaTroubleTimer);
-    this.mediaTroubleTimer = undefined;
-    if (state === 'connected') {
-      if (this.state.mediaTrouble) this.set({ mediaTrouble: false });
-      return;
-    }
-    this.mediaTroubleTimer = setTimeout(() => this.state.phase === 'in-call' && this.set({ mediaTrouble: true }), MEDIA_TROUBLE_MS);
-  }
+  /** 「网络不稳定，正在重连」 while the call's media is down (the apps recover by themselves). */
+  private readonly mediaTrouble = new MediaTroubleWatch((trouble) => this.state.phase === 'in-call' && this.set({ mediaTrouble: trouble }));
 
   /** The call's media for a session (remote tracks into the state, ICE recovery), made current. */
   private newMedia(session: SessionInfo, attempt = 0): CallMedia {
@@ -576,7 +566,7 @@ export class BoothCall {
         current: () => this.media,
         onRemoteTrack: (t) => this.set({ remoteTracks: withRemoteTrack(this.state.remoteTracks, t) }),
         onRemoteTrackEnded: (producerId) => this.removeRemoteTrack(producerId),
-        onConnectionState: (state) => this.mediaState(state),
+        onConnectionState: (state) => this.mediaTrouble.onState(state),
         // An ICE restart did not bring the media back: open it anew, same devices.
         rejoin: (n) => void this.reopenMedia(session.sessionId, n),
       },
@@ -615,20 +605,9 @@ export class BoothCall {
     this.media?.close();
     const media = this.newMedia(session, attempt);
     this.set({ remoteTracks: [] });
-    this.mediaState('disconnected'); // until the new media connects
+    this.mediaTrouble.onState('disconnected'); // until the new media connects
     const stream = this.state.localStream;
-    if (rejoin) {
-      try {
-        await rejoinMedia(this.sig, sessionId);
-      } catch (err) {
-        if (this.media !== media) return;
-        if ((err as { code?: string }).code === ErrorCode.NotInSession) return; // the call is over ('call:ended' follows)
-        console.warn('media rejoin not taken; trying again', err);
-        setTimeout(() => void (this.media === media && this.reopenMedia(sessionId, attempt + 1)), rejoinDelay(attempt));
-        return;
-      }
-      if (this.media !== media) return;
-    }
+    if (rejoin && !(await rejoinMedia(this.sig, sessionId, attempt, () => this.media === media, () => void this.reopenMedia(sessionId, attempt + 1)))) return;
     try {
       await media.start();
       const doc = this.docTrack?.readyState === 'live' ? this.docTrack : undefined;

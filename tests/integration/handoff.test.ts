@@ -7,35 +7,12 @@
  * normally. A graceful shutdown (SIGTERM, close()) hands calls over the same way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallOffer, ProducerInfo, SessionInfo } from '@xiaowu/shared';
+import type { CallOffer, SessionInfo } from '@xiaowu/shared';
 import { SignalingClient } from '@xiaowu/shared/client';
+import { mediaAgain, publishMic } from '../support/media';
 import { nextEvent, nextEventWhere, startTestServer, waitFor, type TestServer } from '../support/server';
 import { startTestRedis } from '../support/redis';
 import { startTcpBalancer, type TcpBalancer } from '../support/tcp-lb';
-
-const OPUS = {
-  mid: '0',
-  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 } }],
-  headerExtensions: [],
-  encodings: [{ ssrc: 1111 }],
-  rtcp: { cname: 'x', reducedSize: true },
-};
-
-async function publishMic(c: SignalingClient, sessionId: string): Promise<string> {
-  const t = await c.request('media:createTransport', { sessionId, direction: 'send' });
-  return (await c.request('media:produce', { transportId: t.id, kind: 'audio', rtpParameters: { ...OPUS, encodings: [{ ssrc: Math.floor(Math.random() * 1e9) }] }, source: 'mic' })).producerId;
-}
-
-/** The party opens its media again on the session's new node and the agent consumes the booth's new microphone. */
-async function mediaAgain(c: { booth: SignalingClient; agent: SignalingClient; session: SessionInfo }): Promise<void> {
-  const sessionId = c.session.sessionId;
-  const announced = nextEventWhere<ProducerInfo>(c.agent, 'media:newProducer', (p) => p.role === 'booth' && p.source === 'mic', 8_000);
-  const recv = await c.agent.request('media:createTransport', { sessionId, direction: 'recv' });
-  const producerId = await publishMic(c.booth, sessionId);
-  expect((await announced).producerId).toBe(producerId);
-  const caps = await c.agent.request('media:routerCapabilities', { sessionId });
-  expect((await c.agent.request('media:consume', { transportId: recv.id, producerId, rtpCapabilities: caps as never })).kind).toBe('audio');
-}
 
 describe('calls handed over by a draining node', () => {
   let redis: Awaited<ReturnType<typeof startTestRedis>>;
@@ -109,7 +86,7 @@ describe('calls handed over by a draining node', () => {
       expect(reset.epoch).toBe(1);
       const info = await resumed[i]!;
       expect(info.mediaEpoch).toBe(1);
-      await mediaAgain(c);
+      await mediaAgain(c.booth, c.agent, c.session.sessionId);
     }
     console.log(`drain moved ${calls.length} calls; media flowing again after ${Date.now() - t0} ms`);
     expect(ended).toEqual([]);

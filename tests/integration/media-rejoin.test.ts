@@ -7,22 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type CallOffer, type ProducerInfo } from '@xiaowu/shared';
-import type { SignalingClient } from '@xiaowu/shared/client';
+import { publishMic } from '../support/media';
 import { nextEvent, nextEventWhere, startTestServer, type TestServer } from '../support/server';
-
-const OPUS = {
-  mid: '0',
-  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 } }],
-  headerExtensions: [],
-  encodings: [{ ssrc: 1111 }],
-  rtcp: { cname: 'x', reducedSize: true },
-};
-
-async function publishMic(c: SignalingClient, sessionId: string): Promise<{ transportId: string; producerId: string }> {
-  const t = await c.request('media:createTransport', { sessionId, direction: 'send' });
-  const { producerId } = await c.request('media:produce', { transportId: t.id, kind: 'audio', rtpParameters: { ...OPUS, encodings: [{ ssrc: Math.floor(Math.random() * 1e9) }] }, source: 'mic' });
-  return { transportId: t.id, producerId };
-}
 
 describe('media:rejoin', () => {
   let srv: TestServer;

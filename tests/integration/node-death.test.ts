@@ -8,8 +8,9 @@
  * states are intact; the calls then end normally and leave nothing behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallOffer, ProducerInfo, SessionInfo } from '@xiaowu/shared';
+import type { CallOffer, SessionInfo } from '@xiaowu/shared';
 import { SignalingClient } from '@xiaowu/shared/client';
+import { mediaAgain, publishMic } from '../support/media';
 import { nextEvent, nextEventWhere, startTestServer, waitFor, type TestServer } from '../support/server';
 import { startTestRedis } from '../support/redis';
 import { startChildNode, type ChildNode } from '../support/child-node';
@@ -17,19 +18,6 @@ import { startTcpBalancer, type TcpBalancer } from '../support/tcp-lb';
 import { DEMO_IDENTITY } from '../../booth-client/src/devices/id-card-reader';
 
 const CALLS = 6;
-const OPUS = {
-  mid: '0',
-  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 } }],
-  headerExtensions: [],
-  encodings: [{ ssrc: 1111 }],
-  rtcp: { cname: 'x', reducedSize: true },
-};
-
-async function publishMic(c: SignalingClient, sessionId: string): Promise<string> {
-  const t = await c.request('media:createTransport', { sessionId, direction: 'send' });
-  return (await c.request('media:produce', { transportId: t.id, kind: 'audio', rtpParameters: { ...OPUS, encodings: [{ ssrc: Math.floor(Math.random() * 1e9) }] }, source: 'mic' })).producerId;
-}
-
 /** Resolves once the party knows its session's media moved: a 'media:reset', or a resume (after its reconnect) with a newer epoch. */
 function mediaMoved(c: SignalingClient, sessionId: string, timeoutMs = 8_000): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -136,14 +124,7 @@ describe('an sfu node dies during calls', () => {
     const recovered = await Promise.all(
       onA.map(async (c, i) => {
         await moved[i];
-        const sessionId = c.session.sessionId;
-        const announced = nextEventWhere<ProducerInfo>(c.agent, 'media:newProducer', (p) => p.role === 'booth' && p.source === 'mic', 8_000);
-        const recv = await c.agent.request('media:createTransport', { sessionId, direction: 'recv' });
-        const producerId = await publishMic(c.booth, sessionId);
-        expect((await announced).producerId).toBe(producerId);
-        const caps = await c.agent.request('media:routerCapabilities', { sessionId });
-        const consumer = await c.agent.request('media:consume', { transportId: recv.id, producerId, rtpCapabilities: caps as never });
-        expect(consumer.kind).toBe('audio');
+        await mediaAgain(c.booth, c.agent, c.session.sessionId);
         return Date.now() - t0;
       }),
     );

@@ -6,25 +6,12 @@
  * consume the other's new track.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallOffer, ProducerInfo, SessionInfo } from '@xiaowu/shared';
+import type { CallOffer, SessionInfo } from '@xiaowu/shared';
 import type { SignalingClient } from '@xiaowu/shared/client';
-import { nextEvent, nextEventWhere, startTestServer, waitFor, type TestServer } from '../support/server';
+import { mediaAgain, publishMic } from '../support/media';
+import { nextEvent, startTestServer, waitFor, type TestServer } from '../support/server';
 
 const CALLS = 10;
-/** An RTP description mediasoup accepts for a producer (no real media is needed to create one). */
-const OPUS = {
-  mid: '0',
-  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 } }],
-  headerExtensions: [],
-  encodings: [{ ssrc: 1111 }],
-  rtcp: { cname: 'x', reducedSize: true },
-};
-
-async function publishMic(c: SignalingClient, sessionId: string): Promise<string> {
-  const t = await c.request('media:createTransport', { sessionId, direction: 'send' });
-  return (await c.request('media:produce', { transportId: t.id, kind: 'audio', rtpParameters: { ...OPUS, encodings: [{ ssrc: Math.floor(Math.random() * 1e9) }] }, source: 'mic' })).producerId;
-}
-
 describe('mediasoup worker death', () => {
   let srv: TestServer;
   beforeAll(async () => {
@@ -56,14 +43,7 @@ describe('mediasoup worker death', () => {
         const [reset] = (await resets[i]) as [{ sessionId: string; epoch: number }, unknown];
         expect(reset).toEqual({ sessionId: c.session.sessionId, epoch: 1 });
         // Both sides open media again; the agent consumes the booth's new microphone.
-        await c.booth.request('media:routerCapabilities', { sessionId: c.session.sessionId });
-        const announced = nextEventWhere<ProducerInfo>(c.agent, 'media:newProducer', (p) => p.role === 'booth' && p.source === 'mic', 8_000);
-        const recv = await c.agent.request('media:createTransport', { sessionId: c.session.sessionId, direction: 'recv' });
-        const producerId = await publishMic(c.booth, c.session.sessionId);
-        expect((await announced).producerId).toBe(producerId);
-        const caps = await c.agent.request('media:routerCapabilities', { sessionId: c.session.sessionId });
-        const consumer = await c.agent.request('media:consume', { transportId: recv.id, producerId, rtpCapabilities: caps as never });
-        expect(consumer.kind).toBe('audio');
+        await mediaAgain(c.booth, c.agent, c.session.sessionId);
         return Date.now() - t0;
       }),
     );

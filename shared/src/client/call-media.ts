@@ -6,6 +6,7 @@
 import { Device, types } from 'mediasoup-client';
 import type { SignalingClient } from './signaling';
 import type { ProducerInfo, SessionInfo, TransportInfo } from '../protocol';
+import { ErrorCode } from '../errors';
 import type { TrackSource } from '../roles';
 import { markCall } from './call-timing';
 
@@ -392,10 +393,49 @@ export interface CallMediaHost extends CallMediaEvents {
   rejoin?(attempt: number): void;
 }
 
-/** 'media:rejoin': the server drops this party's transports; the app then starts its new media and publishes again. */
-export async function rejoinMedia(sig: SignalingClient, sessionId: string): Promise<void> {
+/**
+ * The rejoin step of opening a call's media anew: 'media:rejoin' (the server
+ * drops this party's transports). True when the caller goes on (starts its
+ * new media and publishes); false when not — the call is over, the media was
+ * replaced meanwhile (`current` false), or the server could not take it now:
+ * then `retry` runs after rejoinDelay(attempt).
+ */
+export async function rejoinMedia(sig: SignalingClient, sessionId: string, attempt: number, current: () => boolean, retry: () => void): Promise<boolean> {
   console.warn('call media did not recover; opening it anew');
-  await sig.request('media:rejoin', { sessionId });
+  try {
+    await sig.request('media:rejoin', { sessionId });
+  } catch (err) {
+    if (!current() || (err as { code?: string }).code === ErrorCode.NotInSession) return false; // replaced, or the call is over ('call:ended' follows)
+    console.warn('media rejoin not taken; trying again', err);
+    setTimeout(() => current() && retry(), rejoinDelay(attempt));
+    return false;
+  }
+  return current();
+}
+
+/** Whether the call's media has been down MEDIA_TROUBLE_MS or more (the apps then say 「网络不稳定，正在重连」). */
+export class MediaTroubleWatch {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private shown = false;
+
+  constructor(private readonly show: (trouble: boolean) => void) {}
+
+  onState(state: MediaConnectionState): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (state === 'connected') {
+      if (this.shown) this.show((this.shown = false));
+      return;
+    }
+    this.timer = setTimeout(() => this.show((this.shown = true)), MEDIA_TROUBLE_MS);
+  }
+
+  /** The call ended: nothing more to say. */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.shown = false;
+  }
 }
 
 /**
