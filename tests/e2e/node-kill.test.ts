@@ -11,30 +11,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { Accounts } from '../../sfu/src/auth/accounts';
 import { readManifest, verifyRecording } from '../../sfu/src/recording/manifest';
-import { launchChromium, inboundFigures } from '../support/browser';
+import { launchChromium, pcCount, videoBack } from '../support/browser';
 import { callState, goAvailable, openBooth, openConsole } from '../support/pages';
 import { TEST_PASSWORD, waitFor, type TestServer } from '../support/server';
 import { startTestRedis } from '../support/redis';
 import { startChildNode, type ChildNode } from '../support/child-node';
 import { startTcpBalancer, type TcpBalancer } from '../support/tcp-lb';
-
-const pcCount = (page: Page) => page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
-
-/** Resolves when the page decodes video on a peer connection made after `pcsBefore`, frames growing. */
-async function videoBack(page: Page, pcsBefore: number, limitMs: number): Promise<void> {
-  const t0 = Date.now();
-  let last = -1;
-  while (Date.now() - t0 < limitMs) {
-    const [pcs, f] = await Promise.all([pcCount(page), inboundFigures(page)]);
-    if (pcs > pcsBefore && f.videoFramesDecoded > 0 && last >= 0 && f.videoFramesDecoded > last) return;
-    if (pcs > pcsBefore && f.videoFramesDecoded > 0) last = f.videoFramesDecoded;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`video not back within ${limitMs} ms`);
-}
 
 describe('an sfu node killed under a browser call', () => {
   let redis: Awaited<ReturnType<typeof startTestRedis>>;

@@ -6,26 +6,10 @@
  * is decoding again on both sides within 5 s.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, inboundFigures } from '../support/browser';
+import type { Browser } from 'playwright-core';
+import { launchChromium, pcCount, videoBack } from '../support/browser';
 import { callState, goAvailable, openBooth, openConsole } from '../support/pages';
 import { startTestServer, type TestServer } from '../support/server';
-
-/** Peer connections the page made so far (open or closed). */
-const pcCount = (page: Page) => page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
-
-/** Resolves when the page decodes video again on a peer connection made after `pcsBefore`, frames growing. */
-async function videoBack(page: Page, pcsBefore: number, limitMs: number): Promise<void> {
-  const t0 = Date.now();
-  let last = -1;
-  while (Date.now() - t0 < limitMs) {
-    const [pcs, f] = await Promise.all([pcCount(page), inboundFigures(page)]);
-    if (pcs > pcsBefore && f.videoFramesDecoded > 0 && last >= 0 && f.videoFramesDecoded > last) return;
-    if (pcs > pcsBefore && f.videoFramesDecoded > 0) last = f.videoFramesDecoded;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`video not back within ${limitMs} ms`);
-}
 
 describe('a killed mediasoup worker in a browser call', () => {
   let srv: TestServer;

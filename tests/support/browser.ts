@@ -74,3 +74,19 @@ export async function inboundFigures(page: Page): Promise<InboundFigures> {
     return out;
   });
 }
+
+/** Peer connections the page made so far (open or closed). */
+export const pcCount = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
+
+/** Resolves when the page decodes video on a peer connection made after `pcsBefore`, frames growing (media opened anew). */
+export async function videoBack(page: Page, pcsBefore: number, limitMs: number): Promise<void> {
+  const t0 = Date.now();
+  let last = -1;
+  while (Date.now() - t0 < limitMs) {
+    const [pcs, f] = await Promise.all([pcCount(page), inboundFigures(page)]);
+    if (pcs > pcsBefore && f.videoFramesDecoded > 0 && last >= 0 && f.videoFramesDecoded > last) return;
+    if (pcs > pcsBefore && f.videoFramesDecoded > 0) last = f.videoFramesDecoded;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`video not back within ${limitMs} ms`);
+}
