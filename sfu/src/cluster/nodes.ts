@@ -17,6 +17,8 @@ import type { Logger } from '../log';
 
 export const NODE_HEARTBEAT_MS = 2_000;
 export const NODE_DEAD_AFTER_MS = 5_000;
+/** A node silent this long leaves the list (a crashed process under a host-pid name never comes back). */
+export const NODE_FORGET_AFTER_MS = 3_600_000;
 
 export interface NodeLoad {
   sessions: number;
@@ -61,8 +63,12 @@ export class NodeRegistry {
 
   async list(now = Date.now()): Promise<LiveNode[]> {
     const all = await this.d.redis.hgetall(this.key);
+    const forgotten = Object.entries(all).filter(([, raw]) => now - (JSON.parse(raw) as LiveNode).beatAt > NODE_FORGET_AFTER_MS);
+    // (Its sessions, if any were left, have been taken over long before.)
+    if (forgotten.length) await this.d.redis.hdel(this.key, ...forgotten.map(([id]) => id));
     return Object.values(all)
       .map((raw) => JSON.parse(raw) as LiveNode)
+      .filter((n) => now - n.beatAt <= NODE_FORGET_AFTER_MS)
       .map((n) => ({ ...n, alive: now - n.beatAt <= NODE_DEAD_AFTER_MS }))
       .sort((a, b) => a.nodeId.localeCompare(b.nodeId));
   }
