@@ -42,6 +42,8 @@ const ANYWHERE: ReadonlySet<RequestName> = new Set<RequestName>([
 /** A dead node's sessions not taken over by their planned node within this long are taken by any node. */
 const TAKEOVER_FALLBACK_MS = 2_000;
 const WATCH_MS = 1_000;
+/** A node's request channel without a listener this long (seen twice) means the node is gone. */
+const SILENT_CONFIRM_MS = 600;
 
 type RunLocal = (user: User, name: RequestName, payload: unknown) => Promise<unknown>;
 
@@ -51,6 +53,8 @@ export class Cluster {
   private sweeping = false;
   /** When each dead node's sessions were first seen orphaned. */
   private readonly orphanSince = new Map<string, number>();
+  /** When each node's request channel was first seen without a listener. */
+  private readonly silentSince = new Map<string, number>();
   /** Sessions this node placed on each node recently (the registry's counts lag by a heartbeat). */
   private readonly placed = new Map<string, number[]>();
   private closed = false;
@@ -155,8 +159,21 @@ export class Cluster {
 
   /** Takes a session of a dead node over here (unless its node still listens: then it is not dead). */
   private async takeOver(sessionId: string, node: string): Promise<void> {
-    if (await this.d.rpc.listening(node)) return;
+    if (!(await this.gone(node))) return;
     await this.d.calls.adopt(sessionId, node);
+  }
+
+  /**
+   * Whether a node is gone: its heartbeat is NODE_DEAD_AFTER_MS old, or its
+   * request channel has had no listener for SILENT_CONFIRM_MS (looked at twice:
+   * a node whose Redis connection is only being re-established is not dead).
+   */
+  private async gone(node: string): Promise<boolean> {
+    const entry = (await this.d.nodes.list()).find((n) => n.nodeId === node);
+    if (!entry || !entry.alive) return true;
+    if (await this.d.rpc.listening(node)) return false;
+    await new Promise((r) => setTimeout(r, SILENT_CONFIRM_MS));
+    return !(await this.d.rpc.listening(node));
   }
 
   /** The node a new session goes to: fewest calls per worker among live, non-draining nodes; ties stay here. */
@@ -260,7 +277,12 @@ export class Cluster {
       const now = Date.now();
       for (const node of owners) {
         const entry = byId.get(node);
-        const dead = !entry || !entry.alive || !(await this.d.rpc.listening(node));
+        // Silent channel: seen on this tick and the one before (a reconnecting node is not dead).
+        const silent = entry?.alive && !(await this.d.rpc.listening(node));
+        const silentBefore = this.silentSince.get(node);
+        if (silent && silentBefore === undefined) this.silentSince.set(node, now);
+        if (!silent) this.silentSince.delete(node);
+        const dead = !entry || !entry.alive || (silent && silentBefore !== undefined && now - silentBefore >= SILENT_CONFIRM_MS);
         if (!dead) {
           this.orphanSince.delete(node);
           continue;
