@@ -217,7 +217,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
     void sendOnIdle().catch((err) => log.warn({ err }, 'could not send clients on'));
   };
   dashboard.nodes = () => nodes.list();
-  const cluster = new Cluster({ nodeId, directory, rpc, nodes, calls, router, log, placement: config.PLACEMENT });
+  const cluster = new Cluster({
+    nodeId,
+    directory,
+    rpc,
+    nodes,
+    calls,
+    router,
+    log,
+    placement: config.PLACEMENT,
+    presenceGraceMs: config.RECONNECT_GRACE_S * 1000,
+    connectedAnywhere: async (room) => (await io.in(room).fetchSockets()).length > 0,
+  });
   attachSignaling(io, calls, tokens, log, captions, {
     heartbeat: async (boothId, hb) => {
       dashboard.noteBooth(boothId);

@@ -49,7 +49,7 @@ describe('an sfu node dies during calls', () => {
   const clients: SignalingClient[] = [];
   beforeAll(async () => {
     redis = await startTestRedis();
-    const env = { REDIS_URL: redis.url, RECORDING: 'off', RECONNECT_GRACE_S: '20' };
+    const env = { REDIS_URL: redis.url, RECORDING: 'off', RECONNECT_GRACE_S: '4' };
     a = await startChildNode({ ...env, NODE_ID: 'node-a' });
     b = await startTestServer({ ...env, NODE_ID: 'node-b' });
     lb = await startTcpBalancer([a.url, b.url]);
@@ -111,6 +111,10 @@ describe('an sfu node dies during calls', () => {
     expect(theCase.agentId).toBe(`agent-nd-${calls.indexOf(c0)}`);
     const waiting = await connect((await b.booth('booth-nd-wait')).token);
     const place = await waiting.request('call:request', { matterId: 'minzheng-marriage-record' });
+    // An idle agent on node A whose console goes away with the node (closed as A dies, never back).
+    const ghost = new SignalingClient(a.url, { token: await b.staff({ username: 'agent-nd-ghost', skills: ['gongan'] }) }, 5_000);
+    await new Promise<void>((resolve, reject) => (ghost.socket.once('connect', () => resolve()), ghost.socket.once('connect_error', reject)));
+    await ghost.request('agent:setState', { state: 'available' });
 
     const ended: string[] = [];
     for (const c of clients) c.on('call:ended', (e) => ended.push(e.sessionId));
@@ -120,6 +124,7 @@ describe('an sfu node dies during calls', () => {
 
     const t0 = Date.now();
     a.process.kill('SIGKILL');
+    ghost.close();
 
     const recovered = await Promise.all(
       onA.map(async (c, i) => {
@@ -145,6 +150,10 @@ describe('an sfu node dies during calls', () => {
     const again = await fetch(`${b.url}/api/cases/${theCase.caseNo}`, { headers: { authorization: `Bearer ${c0.agentToken}` } });
     expect(again.status).toBe(200);
     expect(((await again.json()) as { data: { sessionId: string } }).data.sessionId).toBe(c0.session.sessionId);
+    // The agent that never came back is let go after the grace (RECONNECT_GRACE_S), as its node would have done;
+    // everyone who came back is untouched (the waiting resident above).
+    await waitFor(async () => (await b.router.agent('agent-nd-ghost'))?.state === 'offline', 'the vanished agent offline', 12_000);
+    expect((await b.router.activeTicketOf('booth-nd-wait'))?.state).toBe('waiting');
     // Chat still reaches both sides of a taken-over call.
     const line = nextEventWhere<{ text: string }>(c0.agent, 'chat:message', (m) => m.text === '还在吗', 5_000);
     await c0.booth.request('chat:send', { sessionId: c0.session.sessionId, text: '还在吗' });

@@ -53,6 +53,8 @@ export class Cluster {
   private sweeping = false;
   /** When each dead node's sessions were first seen orphaned. */
   private readonly orphanSince = new Map<string, number>();
+  /** When each node was first seen dead. */
+  private readonly deadSince = new Map<string, number>();
   /** When each node's request channel was first seen without a listener. */
   private readonly silentSince = new Map<string, number>();
   /** Sessions this node placed on each node recently (the registry's counts lag by a heartbeat). */
@@ -71,6 +73,10 @@ export class Cluster {
       log: Logger;
       /** 'local': sessions stay on the answering agent's node (no placement). */
       placement?: 'least-loaded' | 'local';
+      /** A dead node's users not connected anywhere this long after its death are gone (an agent goes offline, a waiting resident's place is given up after the usual wait). */
+      presenceGraceMs: number;
+      /** Whether a user has a connection on any live node. */
+      connectedAnywhere: (room: string) => Promise<boolean>;
     },
   ) {}
 
@@ -244,6 +250,32 @@ export class Cluster {
     await calls.userGone(user);
   }
 
+  /**
+   * The users a dead node had: whoever has not reconnected anywhere is gone
+   * (what the dead node would have done when their connections dropped).
+   */
+  private async letUsersGo(node: string): Promise<void> {
+    const users = (await this.d.directory.takeUsers(node)) as User[];
+    let gone = 0;
+    for (const user of users) {
+      if (this.closed) return;
+      if (await this.d.connectedAnywhere(userRoom(user))) continue;
+      gone++;
+      await this.userGone(user).catch((err) => this.d.log.warn({ err, userId: user.userId }, 'could not let a user of a dead node go'));
+    }
+    if (users.length) this.d.log.warn({ node, users: users.length, gone }, 'users of a dead node who did not come back let go');
+  }
+
+  /** A connection of a user opened on this node (kept in Redis: if this node dies, the others let its users go). */
+  connected(user: User): void {
+    void this.d.directory.userHere(userRoom(user), { role: user.role, userId: user.userId, name: user.name }).catch((err) => this.d.log.warn({ err }, 'presence not noted'));
+  }
+
+  /** The last connection of a user on this node closed. */
+  disconnected(user: User): void {
+    void this.d.directory.userNotHere(userRoom(user)).catch((err) => this.d.log.warn({ err }, 'presence not noted'));
+  }
+
   /** A user connected: its session's node hears it is back. */
   userBack(user: User): void {
     const { calls, directory, rpc } = this.d;
@@ -270,7 +302,8 @@ export class Cluster {
         }
       }
       await this.d.calls.checkOwnership();
-      const owners = (await this.d.directory.nodesWithSessions()).filter((n) => n !== this.d.nodeId);
+      const [withSessions, withUsers] = await Promise.all([this.d.directory.nodesWithSessions(), this.d.directory.presenceNodes()]);
+      const owners = [...new Set([...withSessions, ...withUsers])].filter((n) => n !== this.d.nodeId);
       if (owners.length === 0) return;
       const registry = await this.d.nodes.list();
       const byId = new Map(registry.map((n) => [n.nodeId, n]));
@@ -285,8 +318,13 @@ export class Cluster {
         const dead = !entry || !entry.alive || (silent && silentBefore !== undefined && now - silentBefore >= SILENT_CONFIRM_MS);
         if (!dead) {
           this.orphanSince.delete(node);
+          this.deadSince.delete(node);
           continue;
         }
+        const deadSince = this.deadSince.get(node) ?? now;
+        this.deadSince.set(node, deadSince);
+        // Its users who have not come back (through the balancer, to a live node) by the grace: let go.
+        if (withUsers.includes(node) && now - deadSince >= this.d.presenceGraceMs) await this.letUsersGo(node);
         const sessions = (await this.d.directory.sessionsOf(node)).sort();
         if (sessions.length === 0) {
           this.orphanSince.delete(node);

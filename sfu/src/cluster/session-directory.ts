@@ -6,6 +6,8 @@
  *   {xw}:node-sess:<node>   set of the sessions a node owns
  *   {xw}:in:<userRoom>      the session a user is a party of
  *   {xw}:session-nodes      nodes that own (or owned) sessions: what the takeover watch looks at
+ *   {xw}:node-users:<node>  users connected to a node (room → user), and {xw}:presence-nodes, the nodes
+ *                           with such a list: a dead node's users who never came back are let go
  *
  * Ownership is fenced: a node writes a session's record only while it still
  * owns it (the scripts compare `node`), and a takeover is one atomic claim
@@ -161,6 +163,29 @@ export class SessionDirectory {
   /** Nodes that own sessions (or did: emptied ones are forgotten by `forgetNode`). */
   nodesWithSessions(): Promise<string[]> {
     return this.redis.smembers(this.sessionNodes);
+  }
+
+  /** A user has a connection on this node. */
+  async userHere(room: string, user: unknown): Promise<void> {
+    await this.redis.multi().hset(`${this.prefix}node-users:${this.nodeId}`, room, JSON.stringify(user)).sadd(`${this.prefix}presence-nodes`, this.nodeId).exec();
+  }
+
+  /** A user's last connection on this node went. */
+  async userNotHere(room: string): Promise<void> {
+    await this.redis.hdel(`${this.prefix}node-users:${this.nodeId}`, room);
+  }
+
+  /** Nodes with a list of connected users. */
+  presenceNodes(): Promise<string[]> {
+    return this.redis.smembers(`${this.prefix}presence-nodes`);
+  }
+
+  /** Takes a (dead) node's list of connected users: one caller gets it, the others nothing. */
+  async takeUsers(node: string): Promise<unknown[]> {
+    const key = `${this.prefix}node-users:${node}`;
+    const r = await this.redis.multi().hgetall(key).del(key).srem(`${this.prefix}presence-nodes`, node).exec();
+    const all = (r?.[0]?.[1] ?? {}) as Record<string, string>;
+    return Object.values(all).map((x) => JSON.parse(x) as unknown);
   }
 
   async forgetNode(node: string): Promise<void> {

@@ -193,8 +193,10 @@ export function attachSignaling(
       user.role === 'agent' || user.role === 'interpreter' ? calls.agentConnected(user).catch((err) => log.error({ err }, 'agent registration failed')) : Promise.resolve();
     log.debug({ role: user.role, userId: user.userId, sid: socket.id }, 'connected');
     // A party of a running call that lost its connection is back (the call was waiting for it).
-    if (cluster) cluster.userBack(user);
-    else calls.userBack(user);
+    if (cluster) {
+      cluster.connected(user);
+      cluster.userBack(user);
+    } else calls.userBack(user);
     supervision?.connected(user);
 
     socket.onAny((event: string, ...args: unknown[]) => {
@@ -230,6 +232,8 @@ export function attachSignaling(
     }
 
     socket.on('disconnect', () => {
+      // (At 'disconnect' the socket has left its rooms: what is left are the user's other connections here.)
+      if (cluster && !calls.closing && !io.of('/').adapter.rooms.get(userRoom(user))?.size) cluster.disconnected(user);
       if (calls.closing || gate?.sentOn(user)) return;
       void (async () => {
         const still = await io.in(userRoom(user)).fetchSockets();
