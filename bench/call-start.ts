@@ -52,6 +52,8 @@ export interface CallStartResult {
   perCall: Array<[number, number]>;
   /** Load average (1 min) of the machine before and after the run: the bench shares the cores with everything else. */
   loadAvg: { before: number; after: number };
+  /** RSS of this process (the server's) after the calls: what a fork() in it has to copy. */
+  serverRssMB: number;
 }
 export interface Stats {
   p50: number;
@@ -66,7 +68,7 @@ export interface StageRow {
 }
 
 /** Nearest-rank percentiles (p95 of 20 calls is the 19th, not the slowest; of 5 or 30 calls as before). */
-const stats = (xs: number[]): Stats => {
+export const stats = (xs: number[]): Stats => {
   const s = [...xs].sort((a, b) => a - b);
   const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
   return { p50: at(50), p95: at(95), p99: at(99) };
@@ -122,7 +124,7 @@ interface ServerEvent {
  * with its monotonic clock (libuv hrtime, process.hrtime's clock), so a busy
  * event loop here does not shift it. Other events are stamped on arrival.
  */
-const tracedAt = (e: { timestamp: number }): number => {
+export const tracedAt = (e: { timestamp: number }): number => {
   const lag = Number(process.hrtime.bigint() / 1_000_000n) - e.timestamp;
   return nowMs() - (lag >= 0 && lag < 5_000 ? lag : 0);
 };
@@ -376,6 +378,7 @@ export async function benchCallStart(calls: number, opts: { recording?: boolean 
       serverLoopMs: { maxStall: stats(loopMax), meanDelay: stats(loopMean) },
       perCall: (per.booth.get('frame') ?? []).map((b, i) => [Math.round(b), Math.round(per.agent.get('frame')?.[i] ?? NaN)]),
       loadAvg: { before, after: os.loadavg()[0]! },
+      serverRssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
     };
   } finally {
     tracing = false;
@@ -417,7 +420,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const file = path.join(here, 'results', `${result.at.replace(/[:.]/g, '-')}-call-start.json`);
   fs.writeFileSync(file, JSON.stringify(result, null, 2));
   const st = (x: Stats) => `${Math.round(x.p50)} / ${Math.round(x.p95)} / ${Math.round(x.p99)} ms`;
-  console.log(`\ncall start @ ${commit}${label ? ` (${label})` : ''}${recording ? '' : ', RECORDING OFF'}, ${result.cores} cores, load ${callStart.loadAvg.before.toFixed(2)} → ${callStart.loadAvg.after.toFixed(2)}`);
+  console.log(`\ncall start @ ${commit}${label ? ` (${label})` : ''}${recording ? '' : ', RECORDING OFF'}, ${result.cores} cores, load ${callStart.loadAvg.before.toFixed(2)} → ${callStart.loadAvg.after.toFixed(2)}, server process RSS ${callStart.serverRssMB} MB`);
   console.log(`| answer → booth shows the call: p50 / p95 / p99 | ${st(callStart.signalingMs)} |`);
   console.log(`| answer → first decoded frame at the booth | ${st(callStart.boothFirstFrameMs)} |`);
   console.log(`| answer → first decoded frame at the agent | ${st(callStart.agentFirstFrameMs)} |`);
@@ -426,4 +429,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   console.log('');
   for (const row of callStartStageRows(callStart)) console.log(row);
   console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
+  // Whatever the closed server may still hold (a recorder finishing, a Redis reconnect) is not the bench's business.
+  process.exit(0);
 }

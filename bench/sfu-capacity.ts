@@ -503,12 +503,19 @@ function cpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** Processes descended from this one (the recorders' ffmpegs are children of the ffmpeg spawner process, sfu/src/recording/ffmpeg-spawner.ts). */
 function childProcs(): Map<number, ProcFig> {
-  const out = new Map<number, ProcFig>();
+  const all = new Map<number, ProcFig>();
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     const st = procStat(Number(d));
-    if (st && st.ppid === process.pid) out.set(Number(d), st);
+    if (st) all.set(Number(d), st);
+  }
+  const out = new Map<number, ProcFig>();
+  for (const [pid, st] of all) {
+    let p = st.ppid;
+    while (p > 1 && p !== process.pid) p = all.get(p)?.ppid ?? 0;
+    if (p === process.pid) out.set(pid, st);
   }
   return out;
 }

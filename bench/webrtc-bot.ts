@@ -27,6 +27,10 @@
  *   fails or stays disconnected, as the real clients' IceRecovery does.
  * Each party keeps what its receive transport got (RTP packets, frames
  * decoded) from getStats; `sample` returns it with the process's own figures.
+ * With `timing` (bench/call-start-bots.ts) each party also stamps every step of
+ * its call's start (Timeline: answer, transports, producers, consumers, ICE+DTLS
+ * connected, the first decoded frame from an RTCVideoSink on the remote
+ * camera), returned by `timeline`.
  *
  * Child: `node --import tsx bench/webrtc-bot.ts` with an IPC channel (fork).
  */
@@ -56,13 +60,18 @@ interface AudioSource {
   createTrack(): WrtcTrack;
   onData(data: { samples: Int16Array; sampleRate: number; bitsPerSample: number; channelCount: number; numberOfFrames: number }): void;
 }
+/** Receives a remote video track's decoded frames. */
+interface VideoSink {
+  onframe?: () => void;
+  stop(): void;
+}
 interface Wrtc {
   RTCPeerConnection: unknown;
   RTCSessionDescription: unknown;
   RTCIceCandidate: unknown;
   MediaStream: unknown;
   MediaStreamTrack: unknown;
-  nonstandard: { RTCVideoSource: new () => VideoSource; RTCAudioSource: new () => AudioSource };
+  nonstandard: { RTCVideoSource: new () => VideoSource; RTCAudioSource: new () => AudioSource; RTCVideoSink: new (track: unknown) => VideoSink };
 }
 
 let wrtc: Wrtc | undefined;
@@ -171,6 +180,17 @@ class SyntheticMedia {
 
 // ── one party ────────────────────────────────────────────────────────────────
 
+/**
+ * When each step of a party's call start happened (first time only), in ms of
+ * `performance.timeOrigin + performance.now()`: the wall clock at high
+ * resolution, the same for every process of this machine.
+ */
+export type Timeline = Record<string, number>;
+const nowMs = (): number => performance.timeOrigin + performance.now();
+const stamp = (t: Timeline | undefined, stage: string): void => {
+  if (t && t[stage] === undefined) t[stage] = nowMs();
+};
+
 export type BotRole = 'booth' | 'agent';
 
 /** What a party's transports counted, cumulative over its calls (getStats of the current call added to the closed calls'). */
@@ -219,8 +239,12 @@ class PartyMedia {
   constructor(
     private readonly sig: SignalingClient,
     readonly session: SessionInfo,
-    private readonly env: { device: (caps: types.RtpCapabilities) => Promise<Device>; media: SyntheticMedia; opts: MediaOptions },
+    private readonly env: { device: (caps: types.RtpCapabilities) => Promise<Device>; media: SyntheticMedia; opts: MediaOptions; timeline?: Timeline },
   ) {}
+
+  private mark(stage: string): void {
+    stamp(this.env.timeline, stage);
+  }
 
   async start(): Promise<void> {
     const { sessionId } = this.session;
@@ -228,14 +252,19 @@ class PartyMedia {
     const ready = new Promise<void>((r) => (recvReady = r));
     // Listen before the receive transport exists: the server announces the producers already there right after creating it.
     this.offs.push(
-      this.sig.on('media:newProducer', (p) => void ready.then(() => this.consume(p)).catch((e: unknown) => this.fail('consume', e))),
+      this.sig.on('media:newProducer', (p) => {
+        this.mark(`newProducer:${p.source}`);
+        void ready.then(() => this.consume(p)).catch((e: unknown) => this.fail('consume', e));
+      }),
       this.sig.on('media:consumerClosed', ({ consumerId }) => {
         this.consumers.get(consumerId)?.close();
         this.consumers.delete(consumerId);
       }),
     );
     const caps = await this.sig.request('media:routerCapabilities', { sessionId });
+    this.mark('caps');
     const device = await this.env.device(caps);
+    this.mark('device');
     this.device = device;
     [this.send, this.recv] = await Promise.all([this.open(device, 'send'), this.open(device, 'recv')]);
     if (this.closed) return;
@@ -256,12 +285,14 @@ class PartyMedia {
       codecOptions: source === 'mic' && this.env.opts.audioPtime !== 20 ? { opusPtime: this.env.opts.audioPtime } : undefined,
       appData: { source },
     });
+    this.mark(`produce:${source}`);
     if (this.closed) producer.close();
     else this.producers.push(producer);
   }
 
   private async open(device: Device, direction: 'send' | 'recv'): Promise<types.Transport> {
     const info = await this.sig.request('media:createTransport', { sessionId: this.session.sessionId, direction });
+    this.mark(`transport:${direction}`);
     const transport = direction === 'send' ? device.createSendTransport({ ...info }) : device.createRecvTransport({ ...info });
     this.transports.add(transport);
     if (this.closed) transport.close();
@@ -270,6 +301,7 @@ class PartyMedia {
     });
     transport.on('connectionstatechange', (state) => {
       this.states[direction === 'send' ? 0 : 1] = state;
+      if (state === 'connected') this.mark(`connected:${direction}`);
       this.recover(transport, state);
     });
     if (direction === 'send') {
@@ -286,15 +318,35 @@ class PartyMedia {
     if (this.closed || !this.recv || !this.device || this.consumed.has(p.producerId)) return;
     this.consumed.add(p.producerId);
     const info = await this.sig.request('media:consume', { transportId: this.recv.id, producerId: p.producerId, rtpCapabilities: this.device.recvRtpCapabilities as never });
+    this.mark(`consume:${p.source}`);
     const consumer = await this.recv.consume({ id: info.consumerId, producerId: info.producerId, kind: info.kind, rtpParameters: info.rtpParameters });
+    this.mark(`local:${p.source}`);
     if (this.closed) {
       consumer.close();
       return;
     }
     this.consumers.set(consumer.id, consumer);
+    if (this.env.timeline && consumer.kind === 'video' && p.source === 'camera') this.watchFirstFrame(consumer);
     await this.sig.request('media:resumeConsumer', { consumerId: consumer.id });
+    this.mark(`resume:${p.source}`);
     this.remoteTracks++;
   }
+
+  /**
+   * Timing only: the remote camera's first decoded frame, from an RTCVideoSink on its track (libwebrtc hands the
+   * sink every decoded frame; getStats, polled, comes tens of ms late in wrtc).
+   */
+  private watchFirstFrame(consumer: types.Consumer): void {
+    const sink = new (installWrtc().nonstandard.RTCVideoSink)(consumer.track);
+    this.sinks.add(sink);
+    sink.onframe = () => {
+      this.mark('frame');
+      sink.stop();
+      this.sinks.delete(sink);
+    };
+  }
+
+  private readonly sinks = new Set<VideoSink>();
 
   /**
    * What the real clients do (IceRecovery in shared/src/client/call-media.ts): a transport 'failed', or
@@ -380,6 +432,8 @@ class PartyMedia {
     this.closed = true;
     for (const off of this.offs) off();
     for (const r of this.recovery.values()) clearTimeout(r.timer);
+    for (const s of this.sinks) s.stop();
+    this.sinks.clear();
     for (const c of this.consumers.values()) c.close();
     for (const p of this.producers) p.close(); // stops its track (stopTracks defaults to true)
     for (const t of this.transports) t.close();
@@ -400,6 +454,9 @@ interface PartyState {
   errors: string[];
   statsFailures: number;
   iceRestarts: number;
+  /** Timing: the steps of the current (or last) call's start; `next` collects those before the session is known. */
+  timeline?: Timeline;
+  next?: Timeline;
 }
 
 export interface PartySample {
@@ -432,13 +489,15 @@ export interface BotProcessSample {
 // ── IPC ──────────────────────────────────────────────────────────────────────
 
 export type BotCommand =
-  | { t: 'init'; url: string; role: BotRole; tokens: string[]; media: MediaOptions; matterId: string; wrapUpAfterMs: number }
+  | { t: 'init'; url: string; role: BotRole; tokens: string[]; media: MediaOptions; matterId: string; wrapUpAfterMs: number; timing?: boolean }
   /** Booth: request a call; answered once this booth receives audio and video of the other party. */
   | { t: 'call'; index: number; timeoutMs: number }
   /** Booth: hang up; answered with call:ended. */
   | { t: 'hangup'; index: number }
   /** Either: wait until the party in this session receives audio and video (agents: to check a call both ways). */
   | { t: 'flowing'; sessionId: string; timeoutMs: number }
+  /** Timing: the call-start steps of the party in this session, once its first remote video frame is decoded (or the timeout). */
+  | { t: 'timeline'; sessionId: string; timeoutMs: number }
   | { t: 'sample' }
   | { t: 'close' };
 
@@ -458,6 +517,7 @@ class BotHost {
   private opts: MediaOptions = MEDIA_PROFILES.full;
   private matterId = 'consult';
   private wrapUpAfterMs = 1000;
+  private timing = false;
   private heartbeat?: ReturnType<typeof setInterval>;
   private loaded?: { caps: string; device: Promise<Device> };
   private closing = false;
@@ -484,6 +544,12 @@ class BotHost {
         const p = await this.waitFor(() => this.parties.find((x) => x.sessionId === cmd.sessionId), `party in ${cmd.sessionId}`, cmd.timeoutMs);
         return this.waitFlowing(p, cmd.timeoutMs);
       }
+      case 'timeline': {
+        const p = await this.waitFor(() => this.parties.find((x) => x.sessionId === cmd.sessionId), `party in ${cmd.sessionId}`, cmd.timeoutMs);
+        const t0 = Date.now();
+        while (p.timeline && this.opts.video && p.timeline.frame === undefined && Date.now() - t0 < cmd.timeoutMs) await sleep(20);
+        return { ...p.timeline };
+      }
       case 'sample':
         return this.sample();
       case 'close':
@@ -498,6 +564,7 @@ class BotHost {
     this.opts = cmd.media;
     this.matterId = cmd.matterId;
     this.wrapUpAfterMs = cmd.wrapUpAfterMs;
+    this.timing = cmd.timing ?? false;
     this.media = new SyntheticMedia(cmd.media);
     this.media.start();
     this.parties = await Promise.all(
@@ -536,17 +603,31 @@ class BotHost {
       p.sessionId = session.sessionId;
       p.userId = session.you.userId;
       p.calls++;
-      const media = new PartyMedia(sig, session, { device: this.device, media: this.media!, opts: this.opts });
+      p.timeline = this.timing ? (p.next ?? {}) : undefined;
+      p.next = undefined;
+      const media = new PartyMedia(sig, session, { device: this.device, media: this.media!, opts: this.opts, timeline: p.timeline });
       p.media = media;
       media.start().catch((e: unknown) => this.note(p, 'media start', e));
     };
     if (this.role === 'agent') {
       sig.on('call:offer', (offer: CallOffer) => {
         if (this.closing) return;
-        sig.request('call:answer', { callId: offer.callId }).then(startMedia, (e: unknown) => this.note(p, 'answer', e));
+        const timeline: Timeline | undefined = this.timing ? {} : undefined;
+        stamp(timeline, 'answer');
+        sig.request('call:answer', { callId: offer.callId }).then(
+          (session) => {
+            stamp(timeline, 'answered');
+            p.next = timeline;
+            startMedia(session);
+          },
+          (e: unknown) => this.note(p, 'answer', e),
+        );
       });
     } else {
-      sig.on('call:started', (session) => startMedia(session));
+      sig.on('call:started', (session) => {
+        stamp(p.next, 'started');
+        startMedia(session);
+      });
     }
     sig.on('call:ended', ({ sessionId }) => {
       if (p.sessionId !== sessionId) return;
@@ -602,6 +683,8 @@ class BotHost {
     const p = this.parties[index]!;
     if (p.sessionId) throw new Error(`booth ${index} is already in a call`);
     const t0 = Date.now();
+    p.next = this.timing ? {} : undefined;
+    stamp(p.next, 'request');
     await this.sig(p).request('call:request', { matterId: this.matterId });
     const sessionId = await this.waitFor(() => p.sessionId, `booth ${index}: call:started`, timeoutMs);
     const startMs = Date.now() - t0;
