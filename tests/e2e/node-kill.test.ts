@@ -85,13 +85,15 @@ describe('an sfu node killed under a browser call', () => {
     expect(await agent.getByTestId('hangup-button').count()).toBe(1);
     expect(await redis.redis.hget(sessionKey!, 'node')).toBe(owner === 'node-1' ? 'node-2' : 'node-1');
     expect(survivor.process.exitCode).toBeNull();
-    await new Promise((r) => setTimeout(r, 2500)); // recorded on the second node too
+    // Recorded on the second node too: its booth camera track has media on disk (its recorder starts on the first keyframe).
+    const dir = path.join(dataDir, 'recordings', sessionId);
+    const secondPart = () => fs.readdirSync(dir).filter((f) => /^booth-booth-nk-camera-m1-\d{5}\.mkv$/.test(f)).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    await waitFor(() => secondPart() > 50_000, "the booth camera recorded by the second node", 20_000);
 
     await booth.getByTestId('hangup-button').click();
     await booth.getByTestId('hangup-confirm').click();
     await callState(booth, 'ended');
     // The recording: both nodes' tracks in one chain, every segment vouched for.
-    const dir = path.join(dataDir, 'recordings', sessionId);
     await waitFor(() => fs.existsSync(path.join(dir, 'closed.json')), 'recording closed', 30_000);
     const tracks = new Set(readManifest(dir).map((e) => e.track));
     expect([...tracks].some((t) => t.startsWith('booth-booth-nk-camera') && !t.includes('-m'))).toBe(true);
