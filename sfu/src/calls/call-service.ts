@@ -376,10 +376,13 @@ export class CallService implements PartyNotifier {
   async checkOwnership(): Promise<void> {
     const dir = this.d.directory;
     if (!dir || this.closing) return;
-    for (const s of [...this.sessions.values()]) {
-      const o = await dir.owner(s.id);
-      if (o && o.node !== dir.nodeId && this.sessions.get(s.id) === s) this.dropLost(s);
-    }
+    // One round of lookups for all of them (this runs every second).
+    const held = [...this.sessions.values()];
+    const owners = await Promise.all(held.map((s) => dir.owner(s.id)));
+    held.forEach((s, i) => {
+      const o = owners[i];
+      if (o && o.node !== dir.nodeId && this.sessions.get(s.id) === s) void this.dropLost(s);
+    });
   }
 
   /** Whether this node holds the session now. */

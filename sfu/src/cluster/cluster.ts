@@ -193,7 +193,7 @@ export class Cluster {
       this.placed.set(node, xs);
       return xs.length;
     };
-    const score = (n: LiveNode) => (n.sessions + recent(n.nodeId)) / Math.max(1, n.workers);
+    const score = (n: LiveNode) => callsPerWorker(n, n.sessions + recent(n.nodeId));
     let best = live.find((n) => n.nodeId === this.d.nodeId) ?? live[0]!;
     for (const n of live) if (score(n) < score(best)) best = n;
     // (Counted until the registry has caught up: a node's heartbeat is at most this old.)
@@ -212,7 +212,7 @@ export class Cluster {
     for (const sessionId of this.d.calls.sessionIds()) {
       const others = (await this.d.nodes.list()).filter((n) => n.alive && !n.draining && n.nodeId !== this.d.nodeId);
       if (others.length === 0) break;
-      const target = [...others].sort((x, y) => x.sessions / Math.max(1, x.workers) - y.sessions / Math.max(1, y.workers))[0]!;
+      const target = [...others].sort((x, y) => callsPerWorker(x) - callsPerWorker(y))[0]!;
       if (!(await this.d.calls.release(sessionId))) continue;
       let taken = false;
       try {
@@ -350,6 +350,11 @@ export class Cluster {
   }
 }
 
+/** A node's load as placement sees it: calls (its registry count, or `calls`) per mediasoup worker. */
+function callsPerWorker(n: LiveNode, calls = n.sessions): number {
+  return calls / Math.max(1, n.workers);
+}
+
 /**
  * Which live node takes each session of a dead node: one after another to the
  * node with the fewest calls per worker (counting those already given). Every
@@ -363,7 +368,7 @@ export function shareOut(sessions: string[], live: LiveNode[]): Map<string, stri
   const nodes = [...live].sort((a, b) => a.nodeId.localeCompare(b.nodeId));
   for (const s of sessions) {
     let best = nodes[0]!;
-    for (const n of nodes) if (load.get(n.nodeId)! / Math.max(1, n.workers) < load.get(best.nodeId)! / Math.max(1, best.workers)) best = n;
+    for (const n of nodes) if (callsPerWorker(n, load.get(n.nodeId)!) < callsPerWorker(best, load.get(best.nodeId)!)) best = n;
     plan.set(s, best.nodeId);
     load.set(best.nodeId, load.get(best.nodeId)! + 1);
   }
