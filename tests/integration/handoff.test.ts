@@ -8,9 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallOffer, SessionInfo } from '@xiaowu/shared';
-import { SignalingClient } from '@xiaowu/shared/client';
+import type { SignalingClient } from '@xiaowu/shared/client';
 import { mediaAgain, publishMic } from '../support/media';
-import { nextEvent, nextEventWhere, startTestServer, waitFor, type TestServer } from '../support/server';
+import { connectClient, nextEvent, nextEventWhere, startTestServer, waitFor, type TestServer } from '../support/server';
 import { startTestRedis } from '../support/redis';
 import { startTcpBalancer, type TcpBalancer } from '../support/tcp-lb';
 
@@ -36,15 +36,7 @@ describe('calls handed over by a draining node', () => {
   });
 
   /** Connections alternate A, B, A… through the balancer. */
-  async function connect(token: string): Promise<SignalingClient> {
-    const c = new SignalingClient(lb.url, { token }, 5_000);
-    clients.push(c);
-    await new Promise<void>((resolve, reject) => {
-      c.socket.once('connect', () => resolve());
-      c.socket.once('connect_error', reject);
-    });
-    return c;
-  }
+  const connect = (token: string) => connectClient(lb.url, token, clients);
 
   it('moves the running calls to the other node; the parties follow; nothing ends', async () => {
     const calls: Array<{ booth: SignalingClient; agent: SignalingClient; session: SessionInfo }> = [];

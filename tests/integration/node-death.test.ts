@@ -9,9 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallOffer, SessionInfo } from '@xiaowu/shared';
-import { SignalingClient } from '@xiaowu/shared/client';
+import type { SignalingClient } from '@xiaowu/shared/client';
 import { mediaAgain, publishMic } from '../support/media';
-import { nextEvent, nextEventWhere, startTestServer, waitFor, type TestServer } from '../support/server';
+import { connectClient, nextEvent, nextEventWhere, startTestServer, waitFor, type TestServer } from '../support/server';
 import { startTestRedis } from '../support/redis';
 import { startChildNode, type ChildNode } from '../support/child-node';
 import { startTcpBalancer, type TcpBalancer } from '../support/tcp-lb';
@@ -62,15 +62,7 @@ describe('an sfu node dies during calls', () => {
     await redis?.close();
   });
 
-  async function connect(token: string): Promise<SignalingClient> {
-    const c = new SignalingClient(lb.url, { token }, 5_000);
-    clients.push(c);
-    await new Promise<void>((resolve, reject) => {
-      c.socket.once('connect', () => resolve());
-      c.socket.once('connect_error', reject);
-    });
-    return c;
-  }
+  const connect = (token: string) => connectClient(lb.url, token, clients);
 
   const owner = (sessionId: string) => redis.redis.hget(`{xw}:sess:${sessionId}`, 'node');
 
@@ -112,8 +104,7 @@ describe('an sfu node dies during calls', () => {
     const waiting = await connect((await b.booth('booth-nd-wait')).token);
     const place = await waiting.request('call:request', { matterId: 'minzheng-marriage-record' });
     // An idle agent on node A whose console goes away with the node (closed as A dies, never back).
-    const ghost = new SignalingClient(a.url, { token: await b.staff({ username: 'agent-nd-ghost', skills: ['gongan'] }) }, 5_000);
-    await new Promise<void>((resolve, reject) => (ghost.socket.once('connect', () => resolve()), ghost.socket.once('connect_error', reject)));
+    const ghost = await connectClient(a.url, await b.staff({ username: 'agent-nd-ghost', skills: ['gongan'] }), clients);
     await ghost.request('agent:setState', { state: 'available' });
 
     const ended: string[] = [];

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentStatusInfo, CallOffer } from '@xiaowu/shared';
-import { SignalingClient } from '@xiaowu/shared/client';
-import { startTestServer, waitFor, type TestServer } from '../support/server';
+import type { SignalingClient } from '@xiaowu/shared/client';
+import { connectClient, startTestServer, waitFor, type TestServer } from '../support/server';
 import { startTestRedis } from '../support/redis';
 import { startChildNode, type ChildNode } from '../support/child-node';
 
@@ -33,14 +33,7 @@ describe('two sfu nodes sharing one Redis', () => {
 
   /** A client of node 0 (this process) or node 1 (the child process). */
   async function connect(i: number, token: string): Promise<SignalingClient> {
-    if (i % 2 === 0) return node.client(token);
-    const c = new SignalingClient(child.url, { token }, 5_000);
-    clients.push(c);
-    await new Promise<void>((resolve, reject) => {
-      c.socket.once('connect', () => resolve());
-      c.socket.once('connect_error', reject);
-    });
-    return c;
+    return i % 2 === 0 ? node.client(token) : connectClient(child.url, token, clients);
   }
 
   it(`serves ${RESIDENTS} residents with ${AGENTS} agents, each exactly once`, async () => {

@@ -47,15 +47,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       const secret = await server.accounts.provisionBooth({ boothId, name, community: '测试社区', address: '' });
       return { token: (await server.tokens.issue({ role: 'booth', userId: boothId, name })).token, secret };
     },
-    async client(token) {
-      const c = new SignalingClient(server.url, { token }, 5_000);
-      clients.push(c);
-      await new Promise<void>((resolve, reject) => {
-        c.socket.once('connect', () => resolve());
-        c.socket.once('connect_error', reject);
-      });
-      return c;
-    },
+    client: (token) => connectClient(server.url, token, clients),
     async stats() {
       return (await fetch(`${server.url}/api/media/stats`)).json();
     },
@@ -67,6 +59,17 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A signaling client of the sfu at `url` (a node, or a load balancer in front of nodes), once connected; kept in `clients` to close later. */
+export async function connectClient(url: string, token: string, clients: SignalingClient[]): Promise<SignalingClient> {
+  const c = new SignalingClient(url, { token }, 5_000);
+  clients.push(c);
+  await new Promise<void>((resolve, reject) => {
+    c.socket.once('connect', () => resolve());
+    c.socket.once('connect_error', reject);
+  });
+  return c;
 }
 
 /** Resolves with the next occurrence of a server event. */
